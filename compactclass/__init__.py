@@ -1,0 +1,75 @@
+"""compactclass: compact, C-backed records declared like dataclasses and compiled with Cython.
+
+    from compactclass import compact, i32
+
+    @compact
+    class Point:
+        x: i32
+        y: i32
+        z: i32 = 0
+
+Build once with ``python -m compactclass build geometry.py``; without a build (or with
+COMPACTCLASS_PURE=1) the same declaration gives a pure-Python class with the same behaviour.
+"""
+from __future__ import annotations
+
+import os
+
+from .binding import StaleBuildWarning
+from .spec import check_options, field
+from .types import f32, f64, i8, i16, i32, i64, u8, u16, u32, u64
+
+__all__ = ["compact", "field", "i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64", "f32", "f64",
+           "is_compiled", "layout", "get_include", "StaleBuildWarning", "__version__"]
+
+__version__ = "0.1.0"
+
+try:
+    from typing import dataclass_transform
+except ImportError:  # Python 3.10: type checkers read typing_extensions' version if present
+    try:
+        from typing_extensions import dataclass_transform
+    except ImportError:
+        def dataclass_transform(**_kwargs):
+            return lambda fn: fn
+
+
+@dataclass_transform(field_specifiers=(field,))
+def compact(cls=None, /, **options):
+    """Make ``cls`` a compact record; takes @dataclass's options (``frozen``, ``order``, ...)."""
+    checked = check_options(options)
+
+    def wrap(user_class):
+        from .binding import make_record
+        return make_record(user_class, checked)
+
+    return wrap if cls is None else wrap(cls)
+
+
+def _info(cls):
+    info = getattr(cls, "__compact__", None)
+    if info is None:
+        raise TypeError(f"{cls!r} is not a compact record")
+    return info
+
+
+def is_compiled(cls) -> bool:
+    """True when ``cls`` is the compiled (Cython) class, False for the pure-Python fallback."""
+    return _info(cls).compiled
+
+
+def layout(cls):
+    """The C layout of a record class (fields, C types, offsets, padding, sizes)."""
+    return _info(cls).layout
+
+
+def get_include() -> list:
+    """Folders to pass as ``include_dirs`` and ``cythonize(include_path=...)`` when compiling
+    Cython code that cimports compact records: they hold compactcore.h and compactclass's
+    .pxd files."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    installed = os.path.join(here, "include")
+    if os.path.isdir(installed):
+        return [installed]
+    checkout = os.path.dirname(here)  # a source checkout (editable install)
+    return [os.path.join(checkout, "pyx"), os.path.join(checkout, "csrc")]

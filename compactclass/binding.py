@@ -1,0 +1,293 @@
+"""Spec -> a usable class: the compiled class bound to its declaration, or the fallback.
+
+``@compact`` calls :func:`make_record`. It builds the spec, imports the compiled module
+``<module>_compact`` if one exists, checks that it was generated from this very declaration
+(schema hash), and binds it: the class body's methods, properties and constants, the dataclass
+metadata and the record's name (``geometry.Point``) go onto the compiled type. Without a
+matching build it builds the fallback class from the same spec. A stale build is never used:
+it gives a StaleBuildWarning and the fallback.
+"""
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import inspect
+import os
+import sys
+import threading
+import warnings
+from typing import Optional
+
+from . import fallback
+from .functions import binder
+from .layout import compute_layout
+from .spec import RecordSpec, build_spec
+
+__all__ = ["RecordInfo", "StaleBuildWarning", "make_record", "frozen_setter",
+           "import_declaration", "compiled_module_name", "records_of_module", "pure_mode"]
+
+
+class StaleBuildWarning(UserWarning):
+    """A compiled module exists but was generated from a different declaration."""
+
+
+class RecordInfo:
+    """What compactclass knows about a record class; found as ``cls.__compact__``."""
+
+    __slots__ = ("spec", "layout", "compiled", "module", "twin", "cls", "_restore", "_fallback",
+                 "user_class")
+
+    def __init__(self, spec, compiled, module, twin, user_class):
+        self.spec = spec
+        self.layout = compute_layout(spec)
+        self.compiled = compiled
+        self.module = module            # the compiled module, or None
+        self.twin = twin                # a plain @dataclass(slots=True) with the same fields
+        self.user_class = user_class    # the class as the declaration's class statement made it
+        self.cls = None
+        self._restore = None
+        self._fallback = None
+
+    def restore(self, values: tuple, cls=None):
+        return self._restore(values, cls or self.cls)
+
+    def fallback_class(self):
+        """This record's fallback class (itself when not compiled)."""
+        if not self.compiled:
+            return self.cls
+        if self._fallback is None:
+            self._fallback = _build_fallback(self.spec, self.user_class)
+        return self._fallback
+
+    def __repr__(self):
+        mode = f"compiled in {self.module.__name__}" if self.compiled else "pure-Python fallback"
+        return f"<compact record {self.spec.module}.{self.spec.qualname}: {mode}>"
+
+
+# --------------------------------------------------------------------------- shared helpers
+
+def frozen_setter(obj, name: str, deleting: bool):
+    verb = "delete" if deleting else "assign to"
+    raise dataclasses.FrozenInstanceError(f"cannot {verb} field {name!r}")
+
+
+def _replace(self, /, **changes):
+    return dataclasses.replace(self, **changes)
+
+
+_state = threading.local()
+
+
+def _binding_depth() -> int:
+    return getattr(_state, "depth", 0)
+
+
+class pure_mode:
+    """Within this context @compact builds fallback classes only (used while generating)."""
+
+    def __enter__(self):
+        _state.pure = getattr(_state, "pure", 0) + 1
+
+    def __exit__(self, *exc):
+        _state.pure -= 1
+
+
+# Every spec @compact built, by declaring module, in definition order (read by the generator).
+_REGISTRY: dict = {}
+
+
+def records_of_module(module_name: str) -> list:
+    return list(_REGISTRY.get(module_name, {}).values())
+
+
+def import_declaration(module_name: str) -> None:
+    """Called at the end of a generated module: make sure its declaration is imported (which
+    binds the records), unless @compact is importing the generated module right now."""
+    if _binding_depth() == 0 and module_name not in sys.modules:
+        importlib.import_module(module_name)
+
+
+def compiled_module_name(spec: RecordSpec) -> Optional[str]:
+    module = spec.module
+    if module == "__main__":
+        main = sys.modules.get("__main__")
+        main_spec = getattr(main, "__spec__", None)
+        if main_spec is not None and main_spec.name:
+            module = main_spec.name
+        elif getattr(main, "__file__", None):
+            module = os.path.splitext(os.path.basename(main.__file__))[0]
+        else:
+            return None
+    return module + "_compact"
+
+
+def _load_compiled(spec: RecordSpec, base: Optional[RecordInfo]):
+    """The compiled module holding a matching build of spec, or None (with a warning if stale)."""
+    if os.environ.get("COMPACTCLASS_PURE") == "1" or getattr(_state, "pure", 0):
+        return None
+    if "." in spec.qualname:
+        return None  # only module-level classes are compiled
+    if base is not None and not base.compiled:
+        return None  # a compiled record's base must be compiled
+    name = compiled_module_name(spec)
+    if name is None:
+        return None
+    _state.depth = _binding_depth() + 1
+    try:
+        module = importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name == name:
+            return None
+        return _stale(spec, name, f"importing it failed: {exc}")
+    except ImportError as exc:
+        return _stale(spec, name, f"importing it failed: {exc}")
+    finally:
+        _state.depth -= 1
+    built = getattr(module, "__compact_schema__", {}).get(spec.name)
+    if built is None:
+        return _stale(spec, name, f"it has no record {spec.name}")
+    if built != spec.schema_hash():
+        return _stale(spec, name, "it was generated from a different declaration")
+    return module
+
+
+def _stale(spec: RecordSpec, module_name: str, why: str):
+    source = os.path.basename(spec.file) if spec.file else spec.module
+    warnings.warn(f"{spec.module}.{spec.qualname}: not using the compiled module {module_name}: "
+                  f"{why}. Rebuild with `python -m compactclass build {source}`; using the "
+                  f"pure-Python fallback meanwhile.", StaleBuildWarning, stacklevel=4)
+    return None
+
+
+# --------------------------------------------------------------------------- class attributes
+
+_NOT_COPIED = frozenset({"__dict__", "__weakref__", "__module__", "__qualname__",
+                         "__annotations__", "__doc__", "__slots__", "__compact__",
+                         "__dataclass_fields__", "__dataclass_params__", "__match_args__"})
+
+
+def _user_namespace(spec: RecordSpec, user_class) -> dict:
+    """The class body's own attributes: methods, properties, constants (not field defaults)."""
+    fields = {f.name for f in spec.own_fields}
+    annotations = vars(user_class).get("__annotations__", {})
+    return {name: value for name, value in vars(user_class).items()
+            if name not in _NOT_COPIED and name not in fields
+            and not (name in annotations and value is dataclasses.KW_ONLY)}
+
+
+def _twin(spec: RecordSpec, user_class, base_twin):
+    """A plain @dataclass(slots=True) with the same fields: the source of dataclasses metadata
+    (Field objects, params, the default docstring) through public API only."""
+    fields = []
+    for f in spec.own_fields:
+        kwargs = dict(init=f.init, repr=f.repr, compare=f.compare, hash=f.hash, kw_only=f.kw_only,
+                      metadata=f.metadata)
+        if f.default is not dataclasses.MISSING:
+            kwargs["default"] = f.default
+        if f.default_factory is not dataclasses.MISSING:
+            kwargs["default_factory"] = f.default_factory
+        fields.append((f.name, f.annotation, dataclasses.field(**kwargs)))
+    namespace = {"__doc__": user_class.__doc__} if user_class.__doc__ else {}
+    o = spec.options
+    return dataclasses.make_dataclass(
+        spec.name, fields, bases=(base_twin,) if base_twin else (), namespace=namespace,
+        init=o.init, repr=o.repr, eq=o.eq, order=o.order, unsafe_hash=o.unsafe_hash,
+        frozen=o.frozen, match_args=o.match_args, slots=True,
+        weakref_slot=o.weakref_slot and not (base_twin and spec.base.weakref))
+
+
+def _common_attributes(spec: RecordSpec, user_class, info: RecordInfo) -> dict:
+    """Class attributes both modes get (everything but the methods that differ)."""
+    twin = info.twin
+    attrs = _user_namespace(spec, user_class)
+    attrs.update({
+        "__doc__": twin.__doc__,
+        "__annotations__": dict(vars(user_class).get("__annotations__", {})),
+        "__dataclass_fields__": twin.__dataclass_fields__,
+        "__dataclass_params__": twin.__dataclass_params__,
+        "__signature__": inspect.signature(twin),
+        "__replace__": _replace,
+        "__compact__": info,
+    })
+    if spec.options.match_args:
+        attrs["__match_args__"] = spec.match_args
+    if spec.hash_action == "none":
+        attrs["__hash__"] = None
+    return attrs
+
+
+def _retarget_class_cells(namespace: dict, old, new) -> None:
+    """Point the ``__class__`` cells of the body's functions (zero-argument super()) at new."""
+    for value in namespace.values():
+        candidates = [value]
+        if isinstance(value, (classmethod, staticmethod)):
+            candidates = [value.__func__]
+        elif isinstance(value, property):
+            candidates = [value.fget, value.fset, value.fdel]
+        for fn in candidates:
+            code = getattr(fn, "__code__", None)
+            if code is None or "__class__" not in code.co_freevars:
+                continue
+            cell = fn.__closure__[code.co_freevars.index("__class__")]
+            if cell.cell_contents is old:
+                cell.cell_contents = new
+
+
+# --------------------------------------------------------------------------- the two modes
+
+def _base_info(spec: RecordSpec, user_class) -> Optional[RecordInfo]:
+    for base in user_class.__bases__:
+        if "__compact__" in vars(base):
+            return base.__compact__
+    return None
+
+
+def _build_fallback(spec: RecordSpec, user_class, info: Optional[RecordInfo] = None):
+    base = _base_info(spec, user_class)
+    if info is None:
+        info = RecordInfo(spec, False, None, _twin(spec, user_class, base and base.twin),
+                          user_class)
+    attrs = _common_attributes(spec, user_class, info)
+    attrs.update(fallback.fallback_methods(spec))
+    attrs.update(__slots__=fallback.fallback_slots(spec), __module__=spec.module,
+                 __qualname__=spec.qualname)
+    bases = (base.fallback_class(),) if base else ()
+    cls = type(user_class)(spec.name, bases, attrs)
+    info.cls = cls
+    info._restore = lambda values, target: fallback.restore_fallback(target, spec, values)
+    _retarget_class_cells(attrs, user_class, cls)
+    return cls
+
+
+def _bind_compiled(spec: RecordSpec, user_class, module) -> type:
+    from . import _runtime
+    base = _base_info(spec, user_class)
+    cls = getattr(module, spec.name)
+    info = RecordInfo(spec, True, module, _twin(spec, user_class, base and base.twin), user_class)
+    info.cls = cls
+    restore = getattr(module, f"_{spec.name}_restore")
+    info._restore = lambda values, target: restore(values, target)
+    setattr(module, f"_{spec.name}_binder", binder(spec))
+    setattr(module, f"_{spec.name}_user", {n: vars(user_class)[n] for n in spec.user_specials})
+    attrs = _common_attributes(spec, user_class, info)
+    for name, value in attrs.items():
+        _runtime.set_type_attribute(cls, name, value)
+    for name, value in attrs.items():
+        set_name = getattr(type(value), "__set_name__", None)
+        if set_name is not None:
+            set_name(value, cls, name)
+    dotted = f"{spec.module}.{spec.qualname}"
+    if f"{cls.__module__}.{cls.__qualname__}" != dotted:
+        _runtime.set_type_name(cls, dotted)
+    _retarget_class_cells(attrs, user_class, cls)
+    return cls
+
+
+def make_record(user_class, options) -> type:
+    """What @compact returns for a declared class."""
+    spec = build_spec(user_class, options)
+    _REGISTRY.setdefault(spec.module, {})[spec.qualname] = spec
+    module = _load_compiled(spec, _base_info(spec, user_class))
+    if module is not None:
+        return _bind_compiled(spec, user_class, module)
+    return _build_fallback(spec, user_class)

@@ -1,0 +1,157 @@
+"""Declarations -> compiled modules: generate the sources and build the extensions.
+
+For a declaration file ``pkg/geometry.py`` (``pkg`` being a package, i.e. holding __init__.py)
+the generated files are ``pkg/geometry_compact.{pyx,pxd,pyi}`` and the extension module is
+``pkg.geometry_compact``.
+
+In a packaged project's setup.py::
+
+    from compactclass.build import extensions
+    setup(..., ext_modules=extensions(["pkg/geometry.py"]))
+"""
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import tempfile
+from dataclasses import dataclass
+
+from .binding import pure_mode, records_of_module
+from .generate import generate_module
+
+__all__ = ["Declaration", "find_declaration", "generate", "extensions", "build_inplace"]
+
+
+@dataclass(frozen=True)
+class Declaration:
+    """Where a declaration file sits: its import root (a sys.path entry) and module names."""
+
+    path: str           # absolute path of the .py file
+    root: str           # the folder that must be on sys.path to import it
+    module: str         # dotted module name of the declaration ("pkg.geometry")
+
+    @property
+    def compiled_module(self) -> str:
+        return self.module + "_compact"
+
+    def output(self, ext: str) -> str:
+        stem = os.path.splitext(self.path)[0]
+        return f"{stem}_compact.{ext}"
+
+
+def find_declaration(path: str) -> Declaration:
+    path = os.path.abspath(path)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"{path}: no such declaration file")
+    if not path.endswith(".py"):
+        raise ValueError(f"{path}: a declaration file must be a .py file")
+    folder, name = os.path.split(path)
+    parts = [name[:-3]]
+    while os.path.isfile(os.path.join(folder, "__init__.py")):
+        folder, package = os.path.split(folder)
+        parts.insert(0, package)
+    if not all(p.isidentifier() for p in parts):
+        raise ValueError(f"{path}: {'.'.join(parts)!r} is not an importable module name")
+    return Declaration(path, folder, ".".join(parts))
+
+
+def load_specs(decl: Declaration) -> list:
+    """Import the declaration (fallback classes only) and return the specs of its records."""
+    if decl.root not in sys.path:
+        sys.path.insert(0, decl.root)
+    for name in [m for m in sys.modules if m == decl.module or m == decl.compiled_module]:
+        del sys.modules[name]
+    try:
+        with pure_mode():
+            importlib.import_module(decl.module)
+    except SyntaxError as exc:
+        raise SyntaxError(f"{decl.path}: the declaration does not parse: {exc}") from exc
+    specs = [s for s in records_of_module(decl.module) if "." not in s.qualname]
+    if not specs:
+        raise ValueError(f"{decl.path}: declares no module-level @compact records")
+    return specs
+
+
+def _write_if_changed(path: str, text: str) -> bool:
+    """Write text atomically; leave the file (and its mtime) alone when it is unchanged."""
+    try:
+        with open(path, encoding="utf-8") as existing:
+            if existing.read() == text:
+                return False
+    except FileNotFoundError:
+        pass
+    folder = os.path.dirname(path)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".compactclass-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return True
+
+
+def generate(path: str) -> Declaration:
+    """Write the .pyx/.pxd/.pyi of one declaration file (only files whose text changed)."""
+    decl = find_declaration(path)
+    specs = load_specs(decl)
+    sources = generate_module(specs, decl.path, decl.module)
+    folder = os.path.dirname(decl.path)
+    if not os.access(folder, os.W_OK):
+        raise PermissionError(f"{folder}: cannot write the generated files here")
+    for ext, text in sources.items():
+        _write_if_changed(decl.output(ext), text)
+    return decl
+
+
+def _include() -> list:
+    from . import get_include
+    return get_include()
+
+
+def extensions(paths, **extension_kwargs) -> list:
+    """Generate the sources of each declaration and return cythonized setuptools Extensions
+    (with compactclass's include folders) ready for ``setup(ext_modules=...)``."""
+    from Cython.Build import cythonize
+    from setuptools import Extension
+
+    exts, roots = [], []
+    for path in paths:
+        decl = generate(path)
+        source = os.path.relpath(decl.output("pyx")) if os.path.isabs(path) is False \
+            else decl.output("pyx")
+        exts.append(Extension(decl.compiled_module, [source],
+                              include_dirs=_include() + extension_kwargs.pop("include_dirs", []),
+                              **extension_kwargs))
+        roots.append(decl.root)
+    return cythonize(exts, include_path=_include() + sorted(set(roots)), language_level=3,
+                     quiet=True)
+
+
+def build_inplace(paths, quiet: bool = True) -> list:
+    """Generate and compile each declaration; the extension lands beside its declaration."""
+    from setuptools.dist import Distribution
+
+    decls = [find_declaration(p) for p in paths]
+    built = []
+    for decl in decls:
+        cwd = os.getcwd()
+        os.chdir(decl.root)
+        try:
+            ext_modules = extensions([decl.path])
+            with tempfile.TemporaryDirectory(prefix="compactclass-build-") as tmp:
+                dist = Distribution({"name": decl.compiled_module, "ext_modules": ext_modules,
+                                     "script_name": "compactclass",
+                                     "script_args": ["build_ext", "--inplace",
+                                                     "--build-temp", tmp]})
+                if quiet:
+                    dist.verbose = 0
+                dist.parse_command_line()
+                dist.run_commands()
+        finally:
+            os.chdir(cwd)
+        built.append(decl)
+    return built

@@ -1,0 +1,52 @@
+"""The command line: ``python -m compactclass {build,generate,layout} ...``."""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from .layout import format_layout
+
+
+def _layout(target: str) -> str:
+    module_name, _, qualname = target.partition(":")
+    if not qualname:
+        raise ValueError(f"{target!r}: expected module:Class")
+    if "" not in sys.path:
+        sys.path.insert(0, "")
+    obj = importlib.import_module(module_name)
+    for part in qualname.split("."):
+        obj = getattr(obj, part)
+    from . import layout
+    return format_layout(layout(obj))
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m compactclass",
+                                     description="Generate and compile compact records.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("build", help="generate and compile declaration files in place")
+    p.add_argument("paths", nargs="+", metavar="PATH.py")
+    p.add_argument("-v", "--verbose", action="store_true", help="show the compiler's output")
+    p = sub.add_parser("generate", help="write the generated .pyx/.pxd/.pyi only")
+    p.add_argument("paths", nargs="+", metavar="PATH.py")
+    p = sub.add_parser("layout", help="print the C layout of a record (like pahole)")
+    p.add_argument("target", metavar="module:Class")
+    args = parser.parse_args(argv)
+
+    from . import build
+    try:
+        if args.command == "build":
+            for decl in build.build_inplace(args.paths, quiet=not args.verbose):
+                print(f"built {decl.compiled_module} from {decl.path}")
+        elif args.command == "generate":
+            for path in args.paths:
+                decl = build.generate(path)
+                print(f"generated {decl.output('pyx')} (+ .pxd, .pyi)")
+        else:
+            print(_layout(args.target))
+    except (OSError, SyntaxError, TypeError, ValueError, OverflowError, ImportError,
+            AttributeError) as exc:
+        print(f"compactclass {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,150 @@
+"""Spec -> the pure-Python fallback class.
+
+Used when no matching compiled build exists (or with COMPACTCLASS_PURE=1). It is a slotted
+class whose methods are built from the same spec as the generated Cython code and follow the
+same rules: the same checks and messages (compactclass.checks), the same ``__init__`` signature
+(compactclass.functions), the same repr, comparisons, hashing and pickles.
+"""
+from __future__ import annotations
+
+
+import functools
+
+from . import checks
+from .functions import SELF, init_function, make_function
+from .generate import tuple_expr
+from .pickling import restore_v1
+from .spec import RecordSpec
+
+__all__ = ["fallback_methods"]
+
+
+def _converter(spec: RecordSpec, f):
+    return functools.partial(checks.convert, f.ctype, spec.where(f.name))
+
+
+def _set_lines(spec: RecordSpec) -> list:
+    return [f"__cc_set({SELF}, {f.name!r}, __cc_conv_{f.name}({f.name}))" for f in spec.fields]
+
+
+def _converters_env(spec: RecordSpec) -> dict:
+    env = {f"__cc_conv_{f.name}": _converter(spec, f) for f in spec.fields}
+    env["__cc_set"] = object.__setattr__
+    return env
+
+
+def _init(spec: RecordSpec):
+    tail = _set_lines(spec) + ([f"{SELF}.__post_init__()"] if spec.has_post_init else [])
+    return init_function(spec, tail, _converters_env(spec))
+
+
+def _setattr(spec: RecordSpec):
+    env = {"__cc_converters": {f.name: _converter(spec, f) for f in spec.fields},
+           "__cc_set": object.__setattr__}
+    if spec.options.frozen:
+        from .binding import frozen_setter
+        env["__cc_frozen"] = frozen_setter
+        body = ["if name in __cc_converters:",
+                f"    __cc_frozen({SELF}, name, False)",
+                f"__cc_set({SELF}, name, value)"]
+    else:
+        body = ["convert = __cc_converters.get(name)",
+                f"__cc_set({SELF}, name, value if convert is None else convert(value))"]
+    return make_function("__setattr__", f"{spec.qualname}.__setattr__", [SELF, "name", "value"],
+                         body, env)
+
+
+def _delattr(spec: RecordSpec):
+    from .binding import frozen_setter
+    env = {"__cc_fields": frozenset(f.name for f in spec.fields), "__cc_del": object.__delattr__,
+           "__cc_delete_error": checks.delete_error, "__cc_frozen": frozen_setter,
+           "__cc_qualname": spec.qualname}
+    on_field = (f"__cc_frozen({SELF}, name, True)" if spec.options.frozen
+                else "raise __cc_delete_error(f'{__cc_qualname}.{name}')")
+    body = ["if name in __cc_fields:", f"    {on_field}", f"__cc_del({SELF}, name)"]
+    return make_function("__delattr__", f"{spec.qualname}.__delattr__", [SELF, "name"], body, env)
+
+
+def _repr(spec: RecordSpec):
+    parts = ", ".join(f"{f.name}={{{SELF}.{f.name}!r}}" for f in spec.repr_fields)
+    return make_function("__repr__", f"{spec.qualname}.__repr__", [SELF],
+                         [f'return f"{{type({SELF}).__qualname__}}({parts})"'], {})
+
+
+def _same_type(body: list) -> list:
+    return [f"if type(other) is not type({SELF}):", "    return NotImplemented", *body]
+
+
+def _eq(spec: RecordSpec):
+    terms = " and ".join(f"{SELF}.{f.name} == other.{f.name}" for f in spec.compare_fields)
+    return make_function("__eq__", f"{spec.qualname}.__eq__", [SELF, "other"],
+                         _same_type([f"return {terms or 'True'}"]), {})
+
+
+def _order(spec: RecordSpec, name: str, op: str):
+    # Field by field with != first, exactly as the compiled code compares C values.
+    body = []
+    for f in spec.compare_fields:
+        body += [f"if {SELF}.{f.name} != other.{f.name}:",
+                 f"    return {SELF}.{f.name} {op[0]} other.{f.name}"]
+    body.append(f"return {op.endswith('=')}")
+    return make_function(name, f"{spec.qualname}.{name}", [SELF, "other"], _same_type(body), {})
+
+
+def _hash(spec: RecordSpec):
+    values = tuple_expr(f"{SELF}.{f.name}" for f in spec.hash_fields)
+    return make_function("__hash__", f"{spec.qualname}.__hash__", [SELF],
+                         [f"return hash({values})"], {})
+
+
+def _reduce(spec: RecordSpec):
+    values = tuple_expr(f"{SELF}.{f.name}" for f in spec.fields)
+    return make_function("__reduce__", f"{spec.qualname}.__reduce__", [SELF],
+                         [f"return __cc_restore, (type({SELF}), {spec.signature_text!r}, "
+                          f"{values})"], {"__cc_restore": restore_v1})
+
+
+ORDER_METHODS = (("__lt__", "<"), ("__le__", "<="), ("__gt__", ">"), ("__ge__", ">="))
+
+
+def fallback_methods(spec: RecordSpec) -> dict:
+    """The methods the fallback class gets from its options (user's own methods win)."""
+    methods = {"__setattr__": _setattr(spec), "__delattr__": _delattr(spec),
+               "__reduce__": _reduce(spec)}
+    user = set(spec.user_specials)
+    if spec.options.init and "__init__" not in user:
+        methods["__init__"] = _init(spec)
+    if spec.options.repr and "__repr__" not in user:
+        methods["__repr__"] = _repr(spec)
+    if spec.options.eq and "__eq__" not in user:
+        methods["__eq__"] = _eq(spec)
+    if spec.options.order:
+        methods.update({name: _order(spec, name, op) for name, op in ORDER_METHODS})
+    if spec.hash_action == "add":
+        methods["__hash__"] = _hash(spec)
+    elif spec.hash_action == "none":
+        methods["__hash__"] = None
+    return methods
+
+
+def restore_fallback(cls, spec: RecordSpec, values: tuple):
+    """A fallback instance from every field value in declared order (no __post_init__)."""
+    if len(values) != len(spec.fields):
+        raise ValueError(f"{spec.qualname}: expected {len(spec.fields)} field values, got "
+                         f"{len(values)}")
+    converted = [checks.convert(f.ctype, spec.where(f.name), value)
+                 for f, value in zip(spec.fields, values)]
+    obj = object.__new__(cls)
+    for f, value in zip(spec.fields, converted):
+        object.__setattr__(obj, f.name, value)
+    return obj
+
+
+def fallback_slots(spec: RecordSpec) -> tuple:
+    slots = tuple(f.name for f in spec.own_fields)
+    if spec.options.weakref_slot and not (spec.base and spec.base.weakref):
+        slots += ("__weakref__",)
+    return slots
+
+
+

@@ -1,0 +1,81 @@
+"""Python functions built from a spec by exec, as dataclasses.py builds __init__.
+
+The record's ``__init__`` parameter list is built here once. The fallback class's ``__init__``
+and the compiled class's *binder* (which turns any call into one value per field) both come
+from :func:`init_function`, so both modes accept the same calls and raise the same errors.
+"""
+from __future__ import annotations
+
+from dataclasses import MISSING
+
+from .spec import RecordSpec
+
+__all__ = ["HAS_FACTORY", "init_function", "make_function"]
+
+
+class _HasFactory:
+    """Default of a parameter whose field has a default_factory."""
+
+    def __repr__(self):
+        return "<factory>"
+
+
+HAS_FACTORY = _HasFactory()
+SELF = "__cc_self"
+
+
+def make_function(name: str, qualname: str, params: list, body: list, env: dict):
+    """Define ``def name(params): body`` with globals ``env`` and the given __qualname__."""
+    source = f"def {name}({', '.join(params)}):\n" + "".join(f"    {line}\n" for line in body)
+    namespace: dict = {}
+    exec(source, dict(env), namespace)
+    fn = namespace[name]
+    fn.__qualname__ = qualname
+    return fn
+
+
+def init_parameters(spec: RecordSpec, env: dict) -> list:
+    """The __init__ parameter list (after self); defaults are referenced through ``env``."""
+    positional, keyword = [], []
+    for f in spec.init_fields:
+        text = f.name
+        if f.default is not MISSING:
+            env[f"__cc_dflt_{f.name}"] = f.default
+            text += f"=__cc_dflt_{f.name}"
+        elif f.default_factory is not MISSING:
+            text += "=__cc_HAS_FACTORY"
+        (keyword if f.kw_only else positional).append(text)
+    return positional + (["*", *keyword] if keyword else [])
+
+
+def field_value_lines(spec: RecordSpec, env: dict) -> list:
+    """Lines that leave every field's value in a local of the field's name."""
+    lines = []
+    for i, f in enumerate(spec.fields):
+        if f.default_factory is not MISSING:
+            env[f"__cc_factory_{f.name}"] = f.default_factory
+            call = f"__cc_factory_{f.name}()"
+            lines.append(f"{f.name} = {call} if {f.name} is __cc_HAS_FACTORY else {f.name}"
+                         if f.init else f"{f.name} = {call}")
+        elif not f.init:
+            value = f.default if f.default is not MISSING else f.ctype.zero
+            env[f"__cc_dflt_{f.name}"] = value
+            lines.append(f"{f.name} = __cc_dflt_{f.name}")
+    return lines
+
+
+def init_function(spec: RecordSpec, tail: list, env: dict):
+    """``__init__(self, <fields>)`` whose body resolves every field's value, then runs ``tail``.
+
+    ``tail`` sees one local per field (declared order) and ``__cc_self``.
+    """
+    env = {**env, "__cc_HAS_FACTORY": HAS_FACTORY}
+    params = [SELF, *init_parameters(spec, env)]
+    body = field_value_lines(spec, env) + tail
+    return make_function("__init__", f"{spec.qualname}.__init__", params, body or ["pass"], env)
+
+
+def binder(spec: RecordSpec):
+    """The compiled class's binder: returns every field's value in declared order."""
+    values = "".join(f"{f.name}, " for f in spec.fields)
+    return init_function(spec, [f"return ({values.rstrip()})"], {})

@@ -1,0 +1,119 @@
+"""Spec -> layout: where each field lives in the C struct of an instance (and of an array item).
+
+Cython lays out a ``cdef class`` as ``PyObject_HEAD`` (16 bytes on 64-bit CPython), then the base
+record's struct (padded to its alignment), then its own attributes in the order they are declared.
+The generator declares a record's own fields in *storage order*: largest alignment first, declared
+order among equals, which leaves no padding between them. Declared order is kept for everything
+users see (``__init__``, ``repr``, ``==``, ordering, ``astuple``, ``__match_args__``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from .spec import FieldSpec, RecordSpec
+
+__all__ = ["FieldSlot", "Layout", "compute_layout", "format_layout", "OBJECT_HEADER"]
+
+OBJECT_HEADER = 16      # ob_refcnt + ob_type on a 64-bit, GIL-enabled CPython
+POINTER = 8
+
+
+def round_up(n: int, align: int) -> int:
+    return (n + align - 1) // align * align
+
+
+@dataclass(frozen=True)
+class FieldSlot:
+    """One field's place: offset from the start of the object, and padding before it."""
+
+    field: FieldSpec
+    offset: int
+    padding: int
+
+    @property
+    def size(self) -> int:
+        return self.field.ctype.size
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The C layout of one record type."""
+
+    spec: RecordSpec
+    slots: tuple              # FieldSlot in storage order, inherited fields first
+    weakref_offset: Optional[int]
+    instance_size: int        # tp_basicsize: what sys.getsizeof reports
+    base: Optional["Layout"]
+
+    @property
+    def payload(self) -> int:
+        """Bytes of field data in one instance (everything after the object header)."""
+        return self.instance_size - OBJECT_HEADER
+
+    @property
+    def item_align(self) -> int:
+        return max((s.field.ctype.align for s in self.slots), default=1)
+
+    @property
+    def item_size(self) -> int:
+        """Bytes per record in a record array: the fields at their struct offsets, padded."""
+        if not self.slots:
+            return 0
+        first = min(s.offset for s in self.slots)
+        end = max(s.offset + s.size for s in self.slots)
+        return round_up(end - first, self.item_align)
+
+    def item_offsets(self) -> dict:
+        """Field name -> offset inside an array item (declared order)."""
+        first = min((s.offset for s in self.slots), default=0)
+        by_name = {s.field.name: s.offset - first for s in self.slots}
+        return {f.name: by_name[f.name] for f in self.spec.fields}
+
+    def slot(self, name: str) -> FieldSlot:
+        for s in self.slots:
+            if s.field.name == name:
+                return s
+        raise KeyError(name)
+
+
+def storage_order(fields) -> list:
+    """Largest alignment first, declared order among equals: no padding between fields."""
+    indexed = list(enumerate(fields))
+    indexed.sort(key=lambda pair: (-pair[1].ctype.align, pair[0]))
+    return [f for _, f in indexed]
+
+
+def compute_layout(spec: RecordSpec) -> Layout:
+    base = compute_layout(spec.base) if spec.base else None
+    offset = base.instance_size if base else OBJECT_HEADER
+    slots = list(base.slots) if base else []
+    weakref_offset = base.weakref_offset if base else None
+    if spec.weakref and weakref_offset is None:
+        weakref_offset, offset = offset, offset + POINTER
+    for f in storage_order(spec.own_fields):
+        aligned = round_up(offset, f.ctype.align)
+        slots.append(FieldSlot(f, aligned, aligned - offset))
+        offset = aligned + f.ctype.size
+    # The struct contains PyObject_HEAD's pointers, so it is padded to 8.
+    return Layout(spec, tuple(slots), weakref_offset, round_up(offset, POINTER), base)
+
+
+def format_layout(layout: Layout) -> str:
+    """A pahole-style table of the instance struct."""
+    spec = layout.spec
+    lines = [f"{spec.module}.{spec.qualname}: {layout.instance_size} bytes per instance "
+             f"({OBJECT_HEADER} header + {layout.payload} payload), "
+             f"{layout.item_size} bytes per array item",
+             f"  {'offset':>6}  {'size':>4}  {'pad':>3}  {'C type':<9} field"]
+    lines.append(f"  {0:>6}  {OBJECT_HEADER:>4}  {0:>3}  {'PyObject':<9} (header)")
+    end = OBJECT_HEADER
+    rows = [(s.offset, s.size, s.padding, s.field.ctype.c_name, s.field.name) for s in layout.slots]
+    if layout.weakref_offset is not None:
+        rows.append((layout.weakref_offset, POINTER, 0, "PyObject*", "__weakref__"))
+    for offset, size, pad, c_name, name in sorted(rows):
+        lines.append(f"  {offset:>6}  {size:>4}  {pad:>3}  {c_name:<9} {name}")
+        end = max(end, offset + size)
+    tail = layout.instance_size - end
+    lines.append(f"  {'':>6}  {'':>4}  {tail:>3}  (tail padding)")
+    return "\n".join(lines)

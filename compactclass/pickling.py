@@ -1,0 +1,26 @@
+"""Pickles of compact records: ``(restore_v1, (cls, field signature, values))``.
+
+The class is pickled by reference under its declaring module (``geometry.Point``), so a pickle
+written by the compiled class loads as the fallback class and vice versa. The field signature
+(``"x:i32,y:i32"``) is the same string object for every record of a class, so pickle memoizes
+it; loading checks it, the value count and every value, and raises ValueError/TypeError/
+OverflowError rather than build a wrong record.
+"""
+from __future__ import annotations
+
+__all__ = ["restore_v1"]
+
+
+def restore_v1(cls, signature, values):
+    info = getattr(cls, "__compact__", None)
+    if info is None:
+        raise TypeError(f"cannot unpickle a compact record as {cls!r}: not a compact record")
+    spec = info.spec
+    if signature != spec.signature_text:
+        raise ValueError(f"{spec.qualname}: the pickle holds fields ({signature}) but the record "
+                         f"now has ({spec.signature_text})")
+    if not isinstance(values, tuple) or len(values) != len(spec.fields):
+        count = len(values) if isinstance(values, tuple) else type(values).__name__
+        raise ValueError(f"{spec.qualname}: corrupt pickle: expected a tuple of "
+                         f"{len(spec.fields)} field values, got {count}")
+    return info.restore(values, cls)

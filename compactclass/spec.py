@@ -1,0 +1,374 @@
+"""Declaration -> spec: a plain, validated description of a record's fields and options.
+
+Everything downstream (layout, generator, fallback, arrays, pickling) reads a RecordSpec; nothing
+re-parses annotations. Errors name the file, the class and the field at fault.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import inspect
+import keyword
+import sys
+import types
+import typing
+from dataclasses import MISSING, dataclass
+from typing import Any, Optional
+
+from . import checks
+from .types import CType, SUPPORTED_TYPES_TEXT, ctype_of_annotation
+
+__all__ = ["FieldSpec", "Options", "RecordSpec", "field", "FieldInfo", "build_spec", "OPTION_NAMES",
+           "GENERATOR_VERSION"]
+
+# Bumped whenever generated code changes shape, so builds from an older generator count as stale.
+GENERATOR_VERSION = 1
+
+OPTION_NAMES = ("init", "repr", "eq", "order", "unsafe_hash", "frozen", "match_args", "kw_only",
+                "weakref_slot")
+
+# Names a field may not take: the runtime and generated code own them.
+RESERVED_FIELD_NAMES = frozenset({"Array"})
+
+# Special methods a class body may define. Each one that CPython reaches through a type slot
+# is compiled as a small trampoline that calls the user's function; the rest are looked up in
+# the class dict and need nothing.
+SLOT_SPECIALS = {
+    # name: number of arguments after self (-1: *args, **kwargs)
+    "__init__": -1, "__call__": -1,
+    "__repr__": 0, "__str__": 0, "__hash__": 0, "__iter__": 0, "__next__": 0, "__len__": 0,
+    "__bool__": 0, "__int__": 0, "__float__": 0, "__index__": 0, "__neg__": 0, "__pos__": 0,
+    "__abs__": 0, "__invert__": 0,
+    "__eq__": 1, "__ne__": 1, "__lt__": 1, "__le__": 1, "__gt__": 1, "__ge__": 1,
+    "__getitem__": 1, "__contains__": 1, "__delitem__": 1,
+    "__add__": 1, "__radd__": 1, "__sub__": 1, "__rsub__": 1, "__mul__": 1, "__rmul__": 1,
+    "__truediv__": 1, "__rtruediv__": 1, "__floordiv__": 1, "__rfloordiv__": 1,
+    "__mod__": 1, "__rmod__": 1, "__matmul__": 1, "__rmatmul__": 1,
+    "__and__": 1, "__rand__": 1, "__or__": 1, "__ror__": 1, "__xor__": 1, "__rxor__": 1,
+    "__lshift__": 1, "__rlshift__": 1, "__rshift__": 1, "__rrshift__": 1,
+    "__setitem__": 2,
+}
+# Special methods a compact record cannot take from its class body.
+FORBIDDEN_SPECIALS = ("__new__", "__setattr__", "__delattr__", "__getattribute__", "__getattr__",
+                      "__del__", "__pow__", "__rpow__", "__divmod__",
+                      "__rdivmod__", "__iadd__", "__isub__", "__imul__", "__get__", "__set__",
+                      "__delete__", "__await__", "__aiter__", "__anext__", "__buffer__")
+
+
+class _FieldInfo:
+    """What ``field()`` returns: the arguments, checked once the field's name is known."""
+
+    __slots__ = ("default", "default_factory", "init", "repr", "compare", "hash", "kw_only",
+                 "metadata")
+
+    def __init__(self, default, default_factory, init, repr, compare, hash, kw_only, metadata):
+        self.default = default
+        self.default_factory = default_factory
+        self.init = init
+        self.repr = repr
+        self.compare = compare
+        self.hash = hash
+        self.kw_only = kw_only
+        self.metadata = metadata
+
+    def __repr__(self):
+        args = ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__slots__)
+        return f"field({args})"
+
+
+FieldInfo = _FieldInfo
+
+
+def field(*, default=MISSING, default_factory=MISSING, init=True, repr=True, compare=True,
+          hash=None, kw_only=MISSING, metadata=None):
+    """Describe one field of a compact record, as ``dataclasses.field`` does."""
+    return _FieldInfo(default, default_factory, init, repr, compare, hash, kw_only, metadata)
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One field: its name, C type and dataclass-style flags."""
+
+    name: str
+    ctype: CType
+    annotation: Any = None
+    # (MISSING cannot be a dataclass default: it means "no default" there)
+    default: Any = dataclasses.field(default_factory=lambda: MISSING)
+    default_factory: Any = dataclasses.field(default_factory=lambda: MISSING)
+    init: bool = True
+    repr: bool = True
+    compare: bool = True
+    hash: Optional[bool] = None
+    kw_only: bool = False
+    metadata: Any = None
+    owner: str = ""          # qualname of the record that declared the field
+
+    @property
+    def has_default(self) -> bool:
+        return self.default is not MISSING or self.default_factory is not MISSING
+
+    def canonical(self) -> tuple:
+        """Everything about the field that generated code depends on."""
+        default = None if self.default is MISSING else repr(self.default)
+        return (self.name, self.ctype.name, default, self.default_factory is not MISSING,
+                self.init, self.repr, self.compare, self.hash, self.kw_only)
+
+
+@dataclass(frozen=True)
+class Options:
+    """The @dataclass options a record was declared with."""
+
+    init: bool = True
+    repr: bool = True
+    eq: bool = True
+    order: bool = False
+    unsafe_hash: bool = False
+    frozen: bool = False
+    match_args: bool = True
+    kw_only: bool = False
+    weakref_slot: bool = False
+
+
+@dataclass(frozen=True)
+class RecordSpec:
+    """A validated record declaration: fields in dataclass order (inherited ones first)."""
+
+    name: str
+    qualname: str
+    module: str
+    file: Optional[str]
+    fields: tuple
+    options: Options
+    base: Optional["RecordSpec"] = None
+    hash_action: str = ""          # "", "none", "add" (see dataclasses' _hash_action table)
+    user_specials: tuple = ()      # slot-backed special methods defined in the class body
+    has_post_init: bool = False
+
+    # -- views used by every consumer
+    @property
+    def own_fields(self) -> tuple:
+        return self.fields[len(self.base.fields):] if self.base else self.fields
+
+    @property
+    def init_fields(self) -> tuple:
+        return tuple(f for f in self.fields if f.init)
+
+    @property
+    def compare_fields(self) -> tuple:
+        return tuple(f for f in self.fields if f.compare)
+
+    @property
+    def repr_fields(self) -> tuple:
+        return tuple(f for f in self.fields if f.repr)
+
+    @property
+    def hash_fields(self) -> tuple:
+        return tuple(f for f in self.fields if (f.compare if f.hash is None else f.hash))
+
+    @property
+    def match_args(self) -> tuple:
+        return tuple(f.name for f in self.fields if f.init and not f.kw_only)
+
+    @property
+    def weakref(self) -> bool:
+        return self.options.weakref_slot or (self.base is not None and self.base.weakref)
+
+    def where(self, field_name: Optional[str] = None) -> str:
+        return f"{self.qualname}.{field_name}" if field_name else self.qualname
+
+    def field(self, name: str) -> FieldSpec:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+    @property
+    def signature_text(self) -> str:
+        """"x:i32,y:i32" -- stored in pickles so a load can check it matches."""
+        return ",".join(f"{f.name}:{f.ctype.name}" for f in self.fields)
+
+    def canonical(self) -> tuple:
+        return (GENERATOR_VERSION, self.name, tuple(f.canonical() for f in self.fields),
+                dataclasses.astuple(self.options), self.base.schema_hash() if self.base else None,
+                self.hash_action, self.user_specials, self.has_post_init)
+
+    def schema_hash(self) -> str:
+        """A fingerprint of everything the generated code depends on (a stale build differs)."""
+        return hashlib.sha256(repr(self.canonical()).encode()).hexdigest()[:16]
+
+
+# --------------------------------------------------------------------------- building
+
+
+def _declared_at(cls) -> str:
+    module = sys.modules.get(cls.__module__)
+    path = getattr(module, "__file__", None)
+    try:
+        line = inspect.getsourcelines(cls)[1]
+    except (OSError, TypeError):
+        line = None
+    place = f"{path}:{line}" if path and line else (path or cls.__module__)
+    return f"{place}: class {cls.__qualname__}"
+
+
+def _resolve_annotation(cls, name, annotation, where):
+    if not isinstance(annotation, str):
+        return annotation
+    module = sys.modules.get(cls.__module__)
+    namespace = dict(vars(module)) if module else {}
+    try:
+        return eval(annotation, namespace, dict(vars(cls)))
+    except Exception as exc:
+        raise TypeError(f"{where}, field {name!r}: cannot evaluate annotation {annotation!r}: "
+                        f"{exc}") from None
+
+
+def _is_classvar(annotation) -> bool:
+    return annotation is typing.ClassVar or typing.get_origin(annotation) is typing.ClassVar
+
+
+def _base_spec(cls, where) -> Optional[RecordSpec]:
+    bases = [b for b in cls.__bases__ if b is not object]
+    compact_bases = [b for b in bases if "__compact__" in vars(b)]
+    if len(bases) > len(compact_bases):
+        others = ", ".join(b.__qualname__ for b in bases if b not in compact_bases)
+        raise TypeError(f"{where}: a compact record can only inherit from compact records, "
+                        f"not {others}")
+    if len(compact_bases) > 1:
+        raise TypeError(f"{where}: a compact record can inherit from one compact record only")
+    return compact_bases[0].__compact__.spec if compact_bases else None
+
+
+def _make_field(cls, spec_name, name, annotation, value, kw_only_default, where) -> FieldSpec:
+    fwhere = f"{where}, field {name!r}"
+    if keyword.iskeyword(name) or (name.startswith("__") and name.endswith("__")) \
+            or name.startswith("__cc_") or name in RESERVED_FIELD_NAMES:
+        raise TypeError(f"{fwhere}: the name is reserved (dunder names, names starting with "
+                        f"__cc_, and {', '.join(sorted(RESERVED_FIELD_NAMES))} cannot be fields)")
+    ctype = ctype_of_annotation(annotation)
+    if ctype is None:
+        raise TypeError(f"{fwhere}: unsupported annotation {annotation!r}; supported field "
+                        f"types are {SUPPORTED_TYPES_TEXT}")
+    info = value if isinstance(value, _FieldInfo) else field(default=value)
+    if isinstance(value, (dataclasses.Field,)):
+        raise TypeError(f"{fwhere}: use compactclass.field(), not dataclasses.field()")
+    if info.default is not MISSING and info.default_factory is not MISSING:
+        raise ValueError(f"{fwhere}: cannot specify both default and default_factory")
+    if info.default_factory is not MISSING and not callable(info.default_factory):
+        raise TypeError(f"{fwhere}: default_factory must be callable, got "
+                        f"{info.default_factory!r}")
+    default = info.default
+    if default is not MISSING:
+        if type(default).__hash__ is None:
+            raise ValueError(f"{fwhere}: mutable default {type(default)} is not allowed: use "
+                             f"default_factory")
+        default = checks.convert(ctype, f"{spec_name}.{name}", default)
+    metadata = types.MappingProxyType(dict(info.metadata)) if info.metadata else None
+    kw_only = kw_only_default if info.kw_only is MISSING else bool(info.kw_only)
+    return FieldSpec(name=name, ctype=ctype, annotation=annotation, default=default,
+                     default_factory=info.default_factory, init=bool(info.init),
+                     repr=bool(info.repr), compare=bool(info.compare), hash=info.hash,
+                     kw_only=kw_only, metadata=metadata, owner=cls.__qualname__)
+
+
+def _own_fields(cls, options: Options, where) -> list:
+    namespace = vars(cls)
+    annotations = namespace.get("__annotations__", {})
+    fields, kw_only = [], options.kw_only
+    for name, raw in annotations.items():
+        annotation = _resolve_annotation(cls, name, raw, where)
+        if annotation is dataclasses.KW_ONLY:
+            kw_only = True
+            continue
+        if _is_classvar(annotation):
+            continue
+        if isinstance(annotation, dataclasses.InitVar) or annotation is dataclasses.InitVar:
+            raise TypeError(f"{where}, field {name!r}: InitVar is not supported by compact "
+                            f"records")
+        fields.append(_make_field(cls, cls.__qualname__, name, annotation,
+                                  namespace.get(name, MISSING), kw_only, where))
+    for name, value in namespace.items():
+        if isinstance(value, _FieldInfo) and name not in annotations:
+            raise TypeError(f"{where}: {name!r} is a field() without a type annotation")
+    return fields
+
+
+def _check_field_order(fields, where):
+    seen_default = None
+    for f in fields:
+        if not f.init or f.kw_only:
+            continue
+        if f.has_default:
+            seen_default = f
+        elif seen_default is not None:
+            raise TypeError(f"{where}, field {f.name!r}: non-default argument {f.name!r} follows "
+                            f"default argument {seen_default.name!r}")
+
+
+def _hash_action(options: Options, cls) -> str:
+    class_hash = vars(cls).get("__hash__", MISSING)
+    explicit = not (class_hash is MISSING or (class_hash is None and "__eq__" in vars(cls)))
+    if options.unsafe_hash:
+        if explicit:
+            raise TypeError(f"Cannot overwrite attribute __hash__ in class {cls.__qualname__}")
+        return "add"
+    if not options.eq or explicit:
+        return ""
+    return "add" if options.frozen else "none"
+
+
+def _user_specials(cls, options: Options, where) -> tuple:
+    namespace = vars(cls)
+    for name in FORBIDDEN_SPECIALS:
+        if name in namespace:
+            raise TypeError(f"{where}: compact records cannot define {name}")
+    if options.order:
+        for name in ("__lt__", "__le__", "__gt__", "__ge__"):
+            if name in namespace:
+                raise TypeError(f"Cannot overwrite attribute {name} in class {cls.__qualname__}."
+                                f" Consider using functools.total_ordering")
+    found = []
+    for name in SLOT_SPECIALS:
+        value = namespace.get(name, MISSING)
+        if value is MISSING or value is None:
+            continue
+        found.append(name)
+    return tuple(found)
+
+
+def check_options(options: dict) -> Options:
+    unknown = sorted(set(options) - set(OPTION_NAMES))
+    if unknown:
+        raise TypeError(f"compact() got unexpected option(s) {', '.join(map(repr, unknown))}; "
+                        f"valid options are {', '.join(OPTION_NAMES)}")
+    opts = Options(**{k: bool(v) for k, v in options.items()})
+    if opts.order and not opts.eq:
+        raise ValueError("eq must be true if order is true")
+    return opts
+
+
+def build_spec(cls, options: Options) -> RecordSpec:
+    """Validate a declared class and describe it. Raises TypeError/ValueError/OverflowError."""
+    where = _declared_at(cls)
+    if "__slots__" in vars(cls):
+        raise TypeError(f"{where}: already specifies __slots__ (compact records store their "
+                        f"fields in C)")
+    base = _base_spec(cls, where)
+    if base is not None and base.options.frozen != options.frozen:
+        raise TypeError(f"{where}: cannot inherit {'non-' if base.options.frozen else ''}frozen "
+                        f"record from a {'' if base.options.frozen else 'non-'}frozen one")
+    own = _own_fields(cls, options, where)
+    inherited = base.fields if base else ()
+    for f in own:
+        if any(b.name == f.name for b in inherited):
+            raise TypeError(f"{where}, field {f.name!r}: already defined by base record "
+                            f"{base.qualname} (a C layout cannot change an inherited field)")
+    fields = tuple(inherited) + tuple(own)
+    _check_field_order(fields, where)
+    module = sys.modules.get(cls.__module__)
+    return RecordSpec(
+        name=cls.__name__, qualname=cls.__qualname__, module=cls.__module__,
+        file=getattr(module, "__file__", None), fields=fields, options=options, base=base,
+        hash_action=_hash_action(options, cls), user_specials=_user_specials(cls, options, where),
+        has_post_init=callable(getattr(cls, "__post_init__", None)),
+    )

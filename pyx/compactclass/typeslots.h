@@ -1,0 +1,44 @@
+/* typeslots.h -- the few PyTypeObject fields compactclass sets on generated record types.
+ *
+ * Cython leaves tp_alloc/tp_free empty and PyType_Ready inherits them; assigning them after
+ * PyType_Ready and before the first instance exists is honoured by Cython's tp_new/tp_dealloc.
+ * tp_vectorcall on a type object is what calling the type uses (never inherited by subclasses).
+ */
+#ifndef COMPACTCLASS_TYPESLOTS_H
+#define COMPACTCLASS_TYPESLOTS_H
+#include <Python.h>
+
+typedef PyObject *(*cc_vectorcall_fn)(PyObject *callable, PyObject **args, size_t nargsf,
+                                      PyObject *kwnames);
+
+static inline void cc_type_set_alloc(PyTypeObject *t, allocfunc a, freefunc f) {
+    t->tp_alloc = a;
+    t->tp_free = f;
+}
+
+static inline void cc_type_set_vectorcall(PyTypeObject *t, cc_vectorcall_fn f) {
+    t->tp_vectorcall = (vectorcallfunc)f;
+}
+
+/* A new reference to the type's dict (Cython treats `object` results as new references). */
+static inline PyObject *cc_type_dict(PyTypeObject *t) {
+    Py_INCREF(t->tp_dict);
+    return t->tp_dict;
+}
+
+static inline Py_ssize_t cc_type_basicsize(PyTypeObject *t) { return t->tp_basicsize; }
+
+static inline int cc_type_is_gc(PyTypeObject *t) { return PyType_IS_GC(t); }
+
+/* The type of an object in its tp_free: no reference may be taken there. */
+static inline PyTypeObject *cc_type_of(void *o) { return Py_TYPE((PyObject *)o); }
+
+/* Free-threaded builds use mimalloc heaps and 32-byte headers: the per-type arena is compiled
+ * out there (records use the default allocator). */
+#ifdef Py_GIL_DISABLED
+#define CC_USE_ARENA 0
+#else
+#define CC_USE_ARENA 1
+#endif
+
+#endif

@@ -1,0 +1,70 @@
+"""Build compactclass: the Python package, its compiled runtime, and the shipped headers.
+
+The runtime extension ``compactclass._runtime`` is built from pyx/compactclass/_runtime.pyx and
+the C core in csrc/. The C header and the .pxd files are shipped inside the package under
+``compactclass/include`` so that ``compactclass.get_include()`` finds them after installation.
+"""
+import os
+import shutil
+
+from Cython.Build import cythonize
+from setuptools import Extension, setup
+from setuptools.command.build_py import build_py
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CORE_SOURCES = ["csrc/core.c", "csrc/arena.c", "csrc/vec.c"]
+SHIPPED = {  # source folder -> files copied into compactclass/include/
+    "csrc": ["compactcore.h"],
+    "pyx": ["compactclass/__init__.pxd", "compactclass/core.pxd", "compactclass/_runtime.pxd",
+            "compactclass/typeslots.h"],
+}
+
+
+def stage_include(package_dir):
+    """Copy the shipped headers and .pxd files into <package_dir>/include."""
+    for folder, names in SHIPPED.items():
+        for name in names:
+            target = os.path.join(package_dir, "include", name)
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            shutil.copyfile(os.path.join(HERE, folder, name), target)
+
+
+class BuildPyWithHeaders(build_py):
+    def run(self):
+        super().run()
+        stage_include(os.path.join(self.build_lib, "compactclass"))
+
+
+def core_macros():
+    macros = []
+    if os.environ.get("COMPACTCLASS_MALLOC_PER_BLOCK"):
+        macros.append(("CC_ARENA_MALLOC_PER_BLOCK", "1"))
+    if os.environ.get("COMPACTCLASS_DEBUG"):
+        macros.append(("CC_DEBUG", "1"))
+    return macros
+
+
+runtime = Extension(
+    "compactclass._runtime",
+    sources=["pyx/compactclass/_runtime.pyx"] + CORE_SOURCES,
+    include_dirs=["csrc", "pyx"],
+    define_macros=core_macros(),
+)
+
+setup(
+    name="compactclass",
+    version="0.1.0",
+    description="Compact, C-backed records declared like dataclasses, compiled with Cython",
+    python_requires=">=3.10",
+    packages=["compactclass"],
+    package_data={"compactclass": ["py.typed"]},
+    ext_modules=cythonize([runtime], include_path=["pyx"], language_level=3),
+    cmdclass={"build_py": BuildPyWithHeaders},
+    install_requires=["Cython>=3.1", "setuptools>=64"],
+    extras_require={
+        "test": ["pytest>=7", "hypothesis>=6", "numpy>=1.23"],
+        "bench": ["numpy>=1.23", "attrs", "msgspec", "recordclass", "matplotlib"],
+    },
+    entry_points={"console_scripts": ["compactclass=compactclass.cli:main"]},
+    zip_safe=False,
+)
