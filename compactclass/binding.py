@@ -18,7 +18,7 @@ import threading
 import warnings
 from typing import Optional
 
-from . import fallback
+from . import arrays, fallback
 from .functions import binder
 from .layout import compute_layout
 from .spec import RecordSpec, build_spec
@@ -256,6 +256,7 @@ def _build_fallback(spec: RecordSpec, user_class, info: Optional[RecordInfo] = N
     info.cls = cls
     info._restore = lambda values, target: fallback.restore_fallback(target, spec, values)
     _retarget_class_cells(attrs, user_class, cls)
+    arrays.attach_array(cls, info)
     return cls
 
 
@@ -280,6 +281,7 @@ def _bind_compiled(spec: RecordSpec, user_class, module) -> type:
     if f"{cls.__module__}.{cls.__qualname__}" != dotted:
         _runtime.set_type_name(cls, dotted)
     _retarget_class_cells(attrs, user_class, cls)
+    arrays.attach_array(cls, info)
     return cls
 
 

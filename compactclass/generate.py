@@ -23,6 +23,7 @@ from __future__ import annotations
 import os
 from typing import Iterable
 
+from .generate_array import array_pxd, array_pyi, array_pyx
 from .layout import Layout, compute_layout, storage_order
 from .spec import GENERATOR_VERSION, SLOT_SPECIALS, FieldSpec, RecordSpec
 
@@ -89,6 +90,10 @@ def _names(spec: RecordSpec) -> dict:
             "alloc": f"_{n}_alloc", "free": f"_{n}_free", "getset": f"_{n}_getset"}
 
 
+def _attr_name_constant(spec, f):
+    return f"_{spec.name}_name_{f.name}"
+
+
 def _getter_name(spec, f):
     return f"_{spec.name}_get_{f.name}"
 
@@ -135,7 +140,11 @@ def generate_pxd(specs: list, source_file: str) -> str:
         "# cython: language_level=3", ""]
     lines += _ctype_cimports(specs) + [""]
     for spec in specs:
-        lines += ["", *pxd_class(spec, compute_layout(spec)), ""]
+        layout = compute_layout(spec)
+        lines += ["", *pxd_class(spec, layout), ""]
+        array = array_pxd(spec, layout)
+        if array:
+            lines += ["", *array, ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -258,6 +267,32 @@ def func_getset(spec: RecordSpec) -> list:
     return lines
 
 
+def func_attro(spec: RecordSpec) -> list:
+    """tp_getattro/tp_setattro: ``p.x`` on the exact type compares the (interned) attribute name
+    against each field name by pointer and reads or writes the C field directly; any other
+    name, object or failed compare takes the generic path (the getset descriptors above)."""
+    exact = f"_cc.cc_type_of(<void *>self) == <PyTypeObject *>{spec.name}"
+    lines = [f'cdef str {_attr_name_constant(spec, f)} = "{f.name}"' for f in spec.fields]
+    lines += ["", f"cdef object _{spec.name}_getattro(object self, object name):",
+              f"{INDENT}if {exact}:"]
+    for f in spec.fields:
+        lines += [f"{INDENT * 2}if name is {_attr_name_constant(spec, f)}:",
+                  f"{INDENT * 3}return {python_value(f, f'(<{spec.name}>self)')}"]
+    lines.append(f"{INDENT}return _cc.PyObject_GenericGetAttr(self, name)")
+    if spec.options.frozen:
+        return lines
+    lines += ["", f"cdef int _{spec.name}_setattro(object self, object name, PyObject *value) "
+                  f"except -1:",
+              f"{INDENT}if value != NULL and {exact}:"]
+    for f in spec.fields:
+        lines += [f"{INDENT * 2}if name is {_attr_name_constant(spec, f)}:",
+                  f"{INDENT * 3}(<{spec.name}>self).{f.name} = "
+                  f"{convert_expr(spec, f, '<object>value')}",
+                  f"{INDENT * 3}return 0"]
+    lines.append(f"{INDENT}return _cc.PyObject_GenericSetAttr(self, name, value)")
+    return lines
+
+
 def func_fill(spec: RecordSpec) -> list:
     n = _names(spec)
     lines = [f"cdef int {n['fill']}({spec.name} self, PyObject **values) except -1:",
@@ -327,6 +362,8 @@ def module_setup(spec: RecordSpec) -> list:
              f"signature",
              f"{n['user']} = {{}}  # set by @compact: special methods from the class body",
              f"_cc.install_getsets({spec.name}, {n['getset']})",
+             f"_cc.cc_type_set_attro({t}, _{spec.name}_getattro, "
+             f"{'NULL' if spec.options.frozen else f'_{spec.name}_setattro'})",
              "if _cc.CC_USE_ARENA:",
              f"{INDENT}{n['arena']} = _cc.new_type_arena({spec.name})",
              f"{INDENT}_cc.cc_type_set_alloc({t}, {n['alloc']}, {n['free']})"]
@@ -337,8 +374,9 @@ def module_setup(spec: RecordSpec) -> list:
 
 def _record_section(spec: RecordSpec) -> list:
     layout = compute_layout(spec)
-    pieces = [pyx_class(spec, layout), func_getset(spec), func_fill(spec),
-              func_vectorcall(spec), func_restore(spec), func_allocator(spec), module_setup(spec)]
+    pieces = [pyx_class(spec, layout), func_getset(spec), func_attro(spec), func_fill(spec),
+              func_vectorcall(spec), func_restore(spec), func_allocator(spec), module_setup(spec),
+              array_pyx(spec, layout)]
     lines = [RULE, f"# {spec.qualname}: {layout.instance_size} bytes per instance, "
                    f"{layout.item_size} bytes per array item", RULE, ""]
     for piece in filter(None, pieces):
@@ -403,6 +441,9 @@ def generate_pyi(specs: list, source_file: str) -> str:
                                             "the records from their declaring module.", ""]
     for spec in specs:
         lines += ["", *pyi_class(spec), ""]
+        array = array_pyi(spec)
+        if array:
+            lines += ["", *array, ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -423,6 +464,8 @@ def check_names(specs: list) -> None:
         names = [spec.name, *_names(spec).values()]
         names += [_getter_name(spec, f) for f in spec.own_fields]
         names += [_setter_name(spec, f) for f in spec.own_fields]
+        names += [_attr_name_constant(spec, f) for f in spec.fields]
+        names += [f"_{spec.name}_getattro", f"_{spec.name}_setattro"]
         for name in names:
             if name in seen and seen[name] != spec.qualname:
                 raise TypeError(f"{spec.qualname}: generated name {name!r} collides with one of "

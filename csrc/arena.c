@@ -31,6 +31,14 @@
 #include <stdint.h>
 #include <string.h>
 
+/* Whether this arena announces blocks to ASan/valgrind. A compile-time constant
+ * except with valgrind headers, where it is decided once per arena (see track.h). */
+#if defined(CC_TRACK_VALGRIND)
+#define TRACKING(a) ((a)->tracking)
+#else
+#define TRACKING(a) cc_track_active()
+#endif
+
 #ifndef CC_FREED_BYTE
 #define CC_FREED_BYTE 0xDF /* CC_DEBUG: fills freed blocks, easy to spot in a debugger */
 #endif
@@ -104,6 +112,7 @@ struct cc_arena {
     size_t slabs;
     size_t slabs_acquired;
     size_t slabs_released;
+    int tracking;               /* see TRACKING() */
 #ifdef CC_DEBUG
     /* Every slab of the arena, sorted by address: lets cc_arena_free reject a
      * pointer without touching the memory it points to. */
@@ -322,7 +331,8 @@ static slab *slab_acquire(cc_arena *a) {
     memset(s->live, 0, bitmap_bytes(a));
     registry_insert(a, s);
 #endif
-    cc_track_hide(slab_blocks(a, s), a->blocks_per_slab * a->block_size);
+    if (TRACKING(a))
+        cc_track_hide(slab_blocks(a, s), a->blocks_per_slab * a->block_size);
     a->slabs++;
     a->slabs_acquired++;
     if (a->hook)
@@ -342,7 +352,8 @@ static void slab_release(cc_arena *a, slab *s) {
         a->all = s->all_next;
     if (s->all_next)
         s->all_next->all_prev = s->all_prev;
-    cc_track_unhide(slab_blocks(a, s), a->blocks_per_slab * a->block_size);
+    if (TRACKING(a))
+        cc_track_unhide(slab_blocks(a, s), a->blocks_per_slab * a->block_size);
     a->slabs--;
     a->slabs_released++;
     a->allocator->free(a->allocator->ctx, s, a->slab_size);
@@ -364,7 +375,8 @@ static void slab_emptied(cc_arena *a, slab *s) {
 static void *slab_pop(const cc_arena *a, slab *s) {
     void *block = s->free;
     if (block != NULL) {
-        cc_track_open_link(block, sizeof(void *));
+        if (TRACKING(a))
+            cc_track_open_link(block, sizeof(void *));
         memcpy(&s->free, block, sizeof(void *));
     } else {
         block = s->bump;
@@ -391,7 +403,9 @@ cc_arena *cc_arena_new(size_t block_size, size_t align, const cc_allocator *allo
         return NULL;
     *a = layout;
     a->allocator = alloc;
-    cc_track_pool_create(a);
+    a->tracking = cc_track_active();
+    if (TRACKING(a))
+        cc_track_pool_create(a);
     return a;
 }
 
@@ -421,7 +435,8 @@ void *cc_arena_alloc(cc_arena *a) {
     s->live[i / 8] |= (unsigned char)(1u << (i % 8));
 #endif
     a->live_blocks++;
-    cc_track_block_alloc(a, block, a->block_size);
+    if (TRACKING(a))
+        cc_track_block_alloc(a, block, a->block_size);
     return block;
 }
 
@@ -441,7 +456,8 @@ int cc_arena_free(cc_arena *a, void *block) {
 #endif
     memcpy(block, &s->free, sizeof(void *));
     s->free = block;
-    cc_track_block_free(a, block, a->block_size);
+    if (TRACKING(a))
+        cc_track_block_free(a, block, a->block_size);
     a->live_blocks--;
     s->used--;
     if (s->used == 0)
@@ -468,7 +484,8 @@ void cc_arena_get_stats(const cc_arena *a, cc_arena_stats *out) {
 void cc_arena_destroy(cc_arena *a) {
     if (a == NULL)
         return;
-    cc_track_pool_destroy(a); /* forgets the live blocks before their slabs go */
+    if (TRACKING(a))
+        cc_track_pool_destroy(a); /* forgets the live blocks before their slabs go */
     while (a->all != NULL)
         slab_release(a, a->all);
     const cc_allocator *al = a->allocator;

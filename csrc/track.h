@@ -10,6 +10,12 @@
  * valgrind support needs <valgrind/memcheck.h> at build time (define CC_NO_VALGRIND
  * to leave it out). The arena is a valgrind "mempool": destroying the pool drops
  * every block still live, so destroying an arena with live blocks is not a leak.
+ *
+ * cc_track_active() says whether annotating is worth doing. Under ASan it is a
+ * constant 1. For valgrind it asks at run time (RUNNING_ON_VALGRIND), and the arena
+ * asks once, at creation: a client request costs little on its own but, issued on
+ * every alloc and free, it was measured to slow a cache-missing random alloc/free
+ * loop by ~40% outside valgrind.
  */
 #ifndef CC_TRACK_H
 #define CC_TRACK_H
@@ -31,6 +37,7 @@
 
 #if defined(CC_TRACK_ASAN)
 #include <sanitizer/asan_interface.h>
+#define cc_track_active() 1
 #define cc_track_pool_create(pool) ((void)0)
 #define cc_track_pool_destroy(pool) ((void)0)
 #define cc_track_hide(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
@@ -42,6 +49,7 @@
 
 #elif defined(CC_TRACK_VALGRIND)
 #include <valgrind/memcheck.h>
+#define cc_track_active() (RUNNING_ON_VALGRIND != 0)
 #define cc_track_pool_create(pool) VALGRIND_CREATE_MEMPOOL((pool), 0, 0)
 #define cc_track_pool_destroy(pool) VALGRIND_DESTROY_MEMPOOL(pool)
 #define cc_track_hide(p, n) VALGRIND_MAKE_MEM_NOACCESS((p), (n))
@@ -53,6 +61,7 @@
 #define cc_track_close_link(p, n) VALGRIND_MAKE_MEM_NOACCESS((p), (n))
 
 #else
+#define cc_track_active() 0
 #define cc_track_pool_create(pool) ((void)0)
 #define cc_track_pool_destroy(pool) ((void)0)
 #define cc_track_hide(p, n) ((void)0)

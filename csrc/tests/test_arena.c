@@ -560,6 +560,45 @@ static void test_misaligned_allocator(void) {
 }
 #endif
 
+#if !PER_BLOCK
+/* Is the memory [p, p+n) addressable for the tool this binary runs under?
+ * Returns -1 when no tool is watching (nothing to check). Never reports an error. */
+static int tool_addressable(const void *p, size_t n) {
+#if defined(CC_TRACK_ASAN)
+    return __asan_region_is_poisoned((void *)p, n) == NULL;
+#elif defined(CC_TRACK_VALGRIND)
+    unsigned char vbits[64];
+    if (!RUNNING_ON_VALGRIND || n > sizeof vbits)
+        return -1;
+    return VALGRIND_GET_VBITS(p, vbits, n) == 1; /* 3: some byte is unaddressable */
+#else
+    (void)p;
+    (void)n;
+    return -1;
+#endif
+}
+
+/* Blocks handed out are visible to ASan/valgrind as live, free ones as off limits. */
+static void test_tool_visibility(void) {
+    cc_arena *a = cc_arena_new(40, 8, NULL);
+    unsigned char *p = cc_arena_alloc(a), *q = cc_arena_alloc(a);
+    if (tool_addressable(p, 40) < 0) {
+        cc_arena_destroy(a);
+        return; /* not under ASan or valgrind */
+    }
+    memset(p, 1, 40);
+    CHECK("tool: a live block is addressable", tool_addressable(p, 40) == 1);
+    CHECK("tool: a never-used block is not", tool_addressable(q + 40, 8) == 0);
+    cc_arena_free(a, p);
+    CHECK("tool: a freed block is not", tool_addressable(p, 8) == 0 &&
+                                            tool_addressable(p + 32, 8) == 0);
+    CHECK("tool: its neighbour still is", tool_addressable(q, 40) == 1);
+    unsigned char *r = cc_arena_alloc(a);
+    CHECK("tool: reused block is addressable again", r == p && tool_addressable(r, 40) == 1);
+    cc_arena_destroy(a);
+}
+#endif
+
 static void test_destroy_with_live_blocks(void) {
     test_alloc ta;
     test_alloc_init(&ta, -1);
@@ -676,6 +715,7 @@ int main(int argc, char **argv) {
     test_release_and_hysteresis();
     test_fullest_slab_preferred();
     test_misaligned_allocator();
+    test_tool_visibility();
 #endif
     test_allocation_failures();
     test_destroy_with_live_blocks();

@@ -27,12 +27,17 @@ cdef extern from "Python.h":
     Py_ssize_t PyVectorcall_NARGS(size_t nargsf)
     PyObject *PyType_GenericAlloc(PyTypeObject *t, Py_ssize_t nitems) noexcept
     PyObject **PySequence_Fast_ITEMS(object o)
+    object PyObject_GenericGetAttr(object o, object name)
+    int PyObject_GenericSetAttr(object o, object name, PyObject *value) except -1
 
 cdef extern from "compactclass/typeslots.h":
     ctypedef object (*cc_vectorcall_fn)(object, PyObject **, size_t, PyObject *)
     void cc_type_set_alloc(PyTypeObject *t, allocfunc a, freefunc f)
     void cc_type_set_vectorcall(PyTypeObject *t, cc_vectorcall_fn f)
     PyTypeObject *cc_type_of(void *o)
+    ctypedef object (*cc_getattro_fn)(object, object)
+    ctypedef int (*cc_setattro_fn)(object, object, PyObject *) except -1
+    void cc_type_set_attro(PyTypeObject *t, cc_getattro_fn get, cc_setattro_fn set)
     int CC_USE_ARENA
 
 # ---- exported by compactclass._runtime

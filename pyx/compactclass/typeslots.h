@@ -21,6 +21,17 @@ static inline void cc_type_set_vectorcall(PyTypeObject *t, cc_vectorcall_fn f) {
 }
 
 /* A new reference to the type's dict (Cython treats `object` results as new references). */
+/* Attribute access hooks: generated records read and write fields by name-pointer compare
+ * before falling back to the generic (descriptor) path. */
+typedef PyObject *(*cc_getattro_fn)(PyObject *self, PyObject *name);
+typedef int (*cc_setattro_fn)(PyObject *self, PyObject *name, PyObject *value);
+
+static inline void cc_type_set_attro(PyTypeObject *t, cc_getattro_fn get, cc_setattro_fn set) {
+    t->tp_getattro = get;
+    if (set != NULL)
+        t->tp_setattro = set;
+}
+
 static inline PyObject *cc_type_dict(PyTypeObject *t) {
     Py_INCREF(t->tp_dict);
     return t->tp_dict;

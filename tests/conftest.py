@@ -1,0 +1,51 @@
+"""Shared fixtures: build declaration files into compiled modules in a temporary folder.
+
+Building (cythonize + C compile) takes seconds, so each test module builds its declarations
+once (module- or session-scoped) and tests share the result. Every built module gets a unique
+name, so builds never collide in sys.modules.
+"""
+from __future__ import annotations
+
+import importlib
+import itertools
+import sys
+import textwrap
+
+import pytest
+
+from compactclass import build
+
+_counter = itertools.count()
+
+
+class Builder:
+    """Writes declaration sources into one folder (on sys.path) and builds them."""
+
+    def __init__(self, folder):
+        self.folder = folder
+        sys.path.insert(0, str(folder))
+
+    def write(self, source: str, name: str = None) -> tuple:
+        name = name or f"decl_{next(_counter)}"
+        path = self.folder / f"{name}.py"
+        path.write_text(textwrap.dedent(source))
+        return name, path
+
+    def build(self, source: str, name: str = None, compile: bool = True):
+        """Write the declaration, build it (unless compile=False) and import it."""
+        name, path = self.write(source, name)
+        if compile:
+            build.build_inplace([str(path)])
+        sys.modules.pop(name, None)
+        return importlib.import_module(name)
+
+
+@pytest.fixture(scope="session")
+def builder(tmp_path_factory):
+    """A session-wide Builder: ``builder.build(source)`` returns the imported module."""
+    return Builder(tmp_path_factory.mktemp("compact_builds"))
+
+
+def fallback_of(cls):
+    """The pure-Python fallback class built from the same spec as (compiled) ``cls``."""
+    return cls.__compact__.fallback_class()
