@@ -118,14 +118,13 @@ def extensions(paths, **extension_kwargs) -> list:
     from Cython.Build import cythonize
     from setuptools import Extension
 
+    include_dirs = _include() + list(extension_kwargs.pop("include_dirs", []))
     exts, roots = [], []
     for path in paths:
         decl = generate(path)
-        source = os.path.relpath(decl.output("pyx")) if os.path.isabs(path) is False \
-            else decl.output("pyx")
-        exts.append(Extension(decl.compiled_module, [source],
-                              include_dirs=_include() + extension_kwargs.pop("include_dirs", []),
-                              **extension_kwargs))
+        # setuptools wants source paths relative to the folder setup runs in
+        exts.append(Extension(decl.compiled_module, [os.path.relpath(decl.output("pyx"))],
+                              include_dirs=include_dirs, **extension_kwargs))
         roots.append(decl.root)
     return cythonize(exts, include_path=_include() + sorted(set(roots)), language_level=3,
                      quiet=True)

@@ -1,0 +1,1 @@
+"""A small installable project whose records are compiled at install time by compactclass."""
