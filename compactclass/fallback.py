@@ -13,7 +13,7 @@ import functools
 from . import checks
 from .functions import SELF, init_function, make_function
 from .generate import tuple_expr
-from .pickling import restore_v1
+from .pickling import reduce_subclass, restore_v1
 from .spec import RecordSpec
 
 __all__ = ["fallback_methods"]
@@ -100,8 +100,12 @@ def _hash(spec: RecordSpec):
 def _reduce(spec: RecordSpec):
     values = tuple_expr(f"{SELF}.{f.name}" for f in spec.fields)
     return make_function("__reduce__", f"{spec.qualname}.__reduce__", [SELF],
-                         [f"return __cc_restore, (type({SELF}), {spec.signature_text!r}, "
-                          f"{values})"], {"__cc_restore": restore_v1})
+                         [f"values = {values}",
+                          f"cls = type({SELF})",
+                          "if cls.__compact__.cls is cls:  # not a plain subclass",
+                          f"    return __cc_restore, (cls, {spec.signature_text!r}, values)",
+                          f"return __cc_reduce_subclass({SELF}, {spec.signature_text!r}, values)"],
+                         {"__cc_restore": restore_v1, "__cc_reduce_subclass": reduce_subclass})
 
 
 ORDER_METHODS = (("__lt__", "<"), ("__le__", "<="), ("__gt__", ">"), ("__ge__", ">="))

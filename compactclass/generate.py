@@ -205,7 +205,10 @@ def method_reduce(spec: RecordSpec) -> list:
     values = tuple_expr(python_value(f, "self") for f in spec.fields)
     return ["def __reduce__(self):",
             f"{INDENT}# (restore_v1, (class, field signature, values)): portable across modes",
-            f'{INDENT}return _restore_v1, (type(self), "{spec.signature_text}", {values})']
+            f"{INDENT}values = {values}",
+            f"{INDENT}if type(self) is {spec.name}:",
+            f'{INDENT * 2}return _restore_v1, ({spec.name}, "{spec.signature_text}", values)',
+            f'{INDENT}return _reduce_subclass(self, "{spec.signature_text}", values)']
 
 
 def method_trampoline(spec: RecordSpec, name: str) -> list:
@@ -400,15 +403,17 @@ def generate_pyx(specs: list, source_file: str, declaring_module: str) -> str:
         "from compactclass._runtime cimport PyGetSetDef",
         "from compactclass.core cimport cc_arena", "",
         "from compactclass import checks as _checks",
-        "from compactclass.pickling import restore_v1 as _restore_v1",
-        "from compactclass.binding import frozen_setter as _frozen_setter_py", "",
+        "from compactclass.pickling import reduce_subclass as _reduce_subclass",
+        "from compactclass.pickling import restore_v1 as _restore_v1", ""]
+    if any(s.options.frozen for s in specs):
+        lines += ["from compactclass.binding import frozen_setter as _frozen_setter_py", "", "",
+                  "cdef int _frozen_setter(object self, PyObject *value, void *closure) except -1:",
+                  f"{INDENT}_frozen_setter_py(self, (<const char *>closure).decode(), value == NULL)",
+                  f"{INDENT}return 0", ""]
+    lines += ["",
         "# The declaration each record was generated from (a stale build is never used).",
         f"__compact_schema__ = {{{schema}}}",
-        f'__compact_declaration__ = "{declaring_module}"', "",
-        "",
-        "cdef int _frozen_setter(object self, PyObject *value, void *closure) except -1:",
-        f"{INDENT}_frozen_setter_py(self, (<const char *>closure).decode(), value == NULL)",
-        f"{INDENT}return 0", "", ""]
+        f'__compact_declaration__ = "{declaring_module}"', ""]
     for spec in specs:
         lines += _record_section(spec) + ["", ""]
     lines += [RULE, "# Importing this module binds its records to their declaration.", RULE,

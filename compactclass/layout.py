@@ -70,6 +70,13 @@ class Layout:
         by_name = {s.field.name: s.offset - first for s in self.slots}
         return {f.name: by_name[f.name] for f in self.spec.fields}
 
+    def __str__(self) -> str:
+        return format_layout(self)
+
+    def __repr__(self) -> str:
+        return (f"<Layout of {self.spec.qualname}: {self.instance_size} bytes per instance, "
+                f"{self.item_size} per array item>")
+
     def slot(self, name: str) -> FieldSlot:
         for s in self.slots:
             if s.field.name == name:
@@ -86,15 +93,19 @@ def storage_order(fields) -> list:
 
 def compute_layout(spec: RecordSpec) -> Layout:
     base = compute_layout(spec.base) if spec.base else None
+    # A derived struct starts after the base struct (padded to 8); padding is counted from
+    # wherever the previous field ended, so the base's tail padding shows.
     offset = base.instance_size if base else OBJECT_HEADER
+    previous_end = max((s.offset + s.size for s in base.slots), default=offset) if base else offset
     slots = list(base.slots) if base else []
     weakref_offset = base.weakref_offset if base else None
     if spec.weakref and weakref_offset is None:
         weakref_offset, offset = offset, offset + POINTER
+        previous_end = offset
     for f in storage_order(spec.own_fields):
         aligned = round_up(offset, f.ctype.align)
-        slots.append(FieldSlot(f, aligned, aligned - offset))
-        offset = aligned + f.ctype.size
+        slots.append(FieldSlot(f, aligned, aligned - previous_end))
+        offset = previous_end = aligned + f.ctype.size
     # The struct contains PyObject_HEAD's pointers, so it is padded to 8.
     return Layout(spec, tuple(slots), weakref_offset, round_up(offset, POINTER), base)
 

@@ -8,7 +8,14 @@ OverflowError rather than build a wrong record.
 """
 from __future__ import annotations
 
-__all__ = ["restore_v1"]
+__all__ = ["restore_v1", "reduce_subclass"]
+
+
+def reduce_subclass(obj, signature: str, values: tuple):
+    """The pickle of an instance of a plain Python subclass of a record: the record's values plus
+    the subclass's instance __dict__ (restored by pickle's default __setstate__)."""
+    state = getattr(obj, "__dict__", None) or None
+    return restore_v1, (type(obj), signature, values), state
 
 
 def restore_v1(cls, signature, values):
