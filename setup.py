@@ -49,6 +49,7 @@ runtime = Extension(
     sources=["pyx/compactclass/_runtime.pyx"] + CORE_SOURCES,
     include_dirs=["csrc", "pyx"],
     define_macros=core_macros(),
+    depends=["csrc/compactcore.h", "csrc/track.h", "pyx/compactclass/typeslots.h"],
 )
 
 setup(

@@ -94,3 +94,40 @@ cdef inline bint to_bool(object value, str where, str ctype_name) except? -1:
     if value is False:
         return False
     raise_type_error(where, ctype_name, "bool", value)
+
+
+# =================================================================================================
+# Record arrays (compactclass.arrays) -- added for the record-arrays issue; the base class of
+# every generated ``<Record>Array``. See the matching section at the end of _runtime.pyx.
+# =================================================================================================
+from compactclass.core cimport cc_vec
+
+# What a generated array class supplies for its record type. pack converts a Python value (a
+# record or a tuple of field values) and writes the item only once every value is valid;
+# unpack makes a new record from an item; eq compares two items as the record's == does.
+ctypedef int (*cc_pack_fn)(void *item, object value) except -1
+ctypedef object (*cc_unpack_fn)(const void *item)
+ctypedef int (*cc_item_eq_fn)(const void *a, const void *b) except -1
+
+ctypedef struct cc_array_kind:
+    size_t itemsize
+    size_t align
+    const char *format       # PEP 3118 format of one item
+    cc_pack_fn pack
+    cc_unpack_fn unpack
+    cc_item_eq_fn eq
+
+cdef class RecordArray:
+    # Records live in vec (vec.data, vec.len: what Cython loops read); exports counts the
+    # buffers handed out (the array cannot be resized while it is > 0).
+    cdef cc_vec vec
+    cdef const cc_array_kind *kind
+    cdef Py_ssize_t exports
+    cdef Py_ssize_t export_shape
+    cdef Py_ssize_t export_stride
+
+cdef int array_init(RecordArray a, const cc_array_kind *kind) except -1
+cdef tuple array_field_values(object value, Py_ssize_t n, type record)
+cdef bint array_same_record(object value, type record) except -1
+cdef int array_check_item(str record, size_t size, size_t expected_size, list offsets,
+                          list expected_offsets) except -1

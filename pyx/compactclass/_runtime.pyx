@@ -176,3 +176,847 @@ def arena_stats(type cls):
 def arena_types():
     """The record types that have an arena."""
     return list(_arenas)
+
+
+# =================================================================================================
+# Record arrays (compactclass.arrays) -- added for the record-arrays issue.
+#
+# RecordArray is the base of every generated ``<Record>Array`` class: a cc_vec of fixed-size
+# items (the record's payload, laid out as compactclass.array_format describes) and the count
+# of exported buffers. A generated subclass points ``kind`` at its cc_array_kind (item size,
+# buffer format, pack/unpack/eq functions); the sequence protocol, the buffer protocol,
+# columns and pickling are written here once for every record type.
+#
+# Rules every method keeps:
+# - a value is converted (kind.pack) into a temporary item before the array is touched, and
+#   indices are checked and item pointers taken only afterwards: converting can run Python code
+#   (__index__, __float__) that changes the array;
+# - nothing that changes the length or moves the storage runs while a buffer is exported
+#   (BufferError, as bytearray does); in-place writes are allowed;
+# - lengths are Py_ssize_t, byte sizes size_t, and growth is checked against the largest length
+#   whose byte size fits a Py_ssize_t (no 32-bit arithmetic anywhere).
+# Thread safety: every method runs with the GIL held and leaves the array consistent. A Cython
+# loop over vec.data must not overlap a resize (from another thread or from Python code it
+# calls).
+# =================================================================================================
+
+cimport cython
+from cpython.buffer cimport PyObject_GetBuffer, PyBuffer_Release, PyBUF_SIMPLE, PyBUF_FORMAT, \
+    PyBUF_ND, PyBUF_STRIDES
+from cpython.bytes cimport PyBytes_FromStringAndSize
+from cpython.mem cimport PyMem_Malloc, PyMem_Free, PyMem_RawMalloc, PyMem_RawRealloc, \
+    PyMem_RawFree
+from cpython.number cimport PyNumber_AsSsize_t, PyIndex_Check
+from cpython.object cimport PyObject_LengthHint
+from cpython.slice cimport PySlice_GetIndicesEx
+from libc.string cimport memcpy, memmove
+from libc.stdint cimport int8_t, int16_t, int32_t, uint8_t, uint16_t, uint32_t, UINT64_MAX
+from compactclass.core cimport (cc_allocator, cc_vec_init, cc_vec_destroy, cc_vec_reserve,
+                                cc_vec_resize, cc_vec_push, cc_vec_insert, cc_vec_remove,
+                                cc_vec_truncate, cc_vec_shrink_to_fit, cc_vec_assign, cc_vec_at,
+                                CC_OK, CC_ENOMEM, CC_EOVERFLOW, CC_ERANGE)
+
+from collections.abc import MutableSequence as _MutableSequence
+
+from compactclass import arrays as _arrays
+
+cdef extern from "Python.h":
+    const Py_ssize_t PY_SSIZE_T_MAX
+
+# cc_vec storage comes from PyMem_Raw*: visible to tracemalloc, callable without the GIL.
+cdef extern from "compactcore.h":
+    ctypedef struct _cc_allocator_def "cc_allocator":
+        void *(*alloc)(void *ctx, size_t size, size_t align) noexcept nogil
+        void *(*realloc)(void *ctx, void *p, size_t old_size, size_t new_size,
+                         size_t align) noexcept nogil
+        void (*free)(void *ctx, void *p, size_t size) noexcept nogil
+        void *ctx
+
+cdef enum:
+    _MALLOC_ALIGN = 16      # what malloc guarantees on 64-bit platforms; fields need at most 8
+    _SMALL_ITEM = 256       # items up to this size are converted on the C stack
+
+cdef void *_vec_alloc(void *ctx, size_t size, size_t align) noexcept nogil:
+    return PyMem_RawMalloc(size) if align <= _MALLOC_ALIGN else NULL
+
+cdef void *_vec_realloc(void *ctx, void *p, size_t old_size, size_t new_size,
+                        size_t align) noexcept nogil:
+    return PyMem_RawRealloc(p, new_size) if align <= _MALLOC_ALIGN else NULL
+
+cdef void _vec_free(void *ctx, void *p, size_t size) noexcept nogil:
+    PyMem_RawFree(p)
+
+cdef _cc_allocator_def _vec_allocator
+_vec_allocator.alloc = _vec_alloc
+_vec_allocator.realloc = _vec_realloc
+_vec_allocator.free = _vec_free
+_vec_allocator.ctx = NULL
+
+# An exported buffer must not point at NULL, even when the array is empty.
+cdef unsigned char _empty_storage[8]
+
+
+# ---- one temporary item: on the C stack when small, on the heap otherwise
+
+cdef struct _item_tmp:
+    unsigned char *p
+    unsigned char small[_SMALL_ITEM]
+
+cdef int _tmp_open(_item_tmp *t, size_t size) except -1:
+    if size <= _SMALL_ITEM:
+        t.p = t.small
+        return 0
+    t.p = <unsigned char *>PyMem_Malloc(size)
+    if t.p == NULL:
+        raise MemoryError()
+    return 0
+
+cdef void _tmp_close(_item_tmp *t) noexcept:
+    if t.p != NULL and t.p != t.small:
+        PyMem_Free(t.p)
+    t.p = NULL
+
+
+# ---- size arithmetic (the test hooks at the end call these same functions)
+
+cdef inline Py_ssize_t _max_len(size_t itemsize) noexcept:
+    """The largest record count whose byte size fits a Py_ssize_t."""
+    return <Py_ssize_t>(<size_t>PY_SSIZE_T_MAX / itemsize)
+
+cdef inline Py_ssize_t _normalize(Py_ssize_t i, Py_ssize_t length) noexcept:
+    """i (negative counts from the end) as an index into length items, or -1."""
+    if i < 0:
+        i += length
+    return i if 0 <= i < length else -1
+
+cdef inline size_t _byte_offset(size_t itemsize, Py_ssize_t i) noexcept:
+    return <size_t>i * itemsize     # as cc_vec_at computes it
+
+
+# ---- helpers shared by the methods
+
+cdef str _what(object array):
+    info = getattr(type(array), "__compact_array__", None)
+    return info.what if info is not None else type(array).__name__
+
+cdef inline Py_ssize_t _len(RecordArray a) noexcept:
+    return <Py_ssize_t>a.vec.len
+
+cdef inline unsigned char *_at(RecordArray a, Py_ssize_t i) noexcept:
+    return <unsigned char *>cc_vec_at(&a.vec, <size_t>i)
+
+cdef int _vec_ok(int err, object array) except -1:
+    if err == CC_OK:
+        return 0
+    if err == CC_ENOMEM or err == CC_EOVERFLOW:
+        raise MemoryError(f"{_what(array)}: out of memory")
+    if err == CC_ERANGE:
+        raise IndexError(f"{_what(array)} index out of range")
+    raise SystemError(f"{_what(array)}: {cc_strerror(err).decode()}")
+
+cdef int _check_resizable(RecordArray a) except -1:
+    if a.exports > 0:
+        raise BufferError(f"{_what(a)}: cannot resize while its buffer is exported "
+                          f"({a.exports} memoryview/NumPy/column export(s) alive)")
+    return 0
+
+cdef int _check_growth(RecordArray a, Py_ssize_t length, Py_ssize_t extra) except -1:
+    if extra > _max_len(a.kind.itemsize) - length:
+        raise MemoryError(f"{_what(a)}: {length} + {extra} records of {a.kind.itemsize} bytes "
+                          f"do not fit in memory")
+    return 0
+
+cdef Py_ssize_t _index(RecordArray a, object index) except -1:
+    cdef Py_ssize_t i = _normalize(PyNumber_AsSsize_t(index, IndexError), _len(a))
+    if i < 0:
+        raise IndexError(f"{_what(a)} index out of range")
+    return i
+
+cdef int _index_type_error(RecordArray a, object index) except -1:
+    raise TypeError(f"{_what(a)} indices must be integers or slices, not "
+                    f"{type(index).__name__}")
+
+cdef RecordArray _new_like(RecordArray a):
+    cls = type(a)
+    return <RecordArray>cls.__new__(cls)
+
+cdef int _pack_all(RecordArray a, cc_vec *out, object values) except -1:
+    """Convert every value of an iterable into out (a vec nothing else can reach)."""
+    cdef RecordArray source
+    cdef Py_ssize_t hint
+    if isinstance(values, RecordArray) and (<RecordArray>values).kind == a.kind:
+        source = <RecordArray>values
+        _vec_ok(cc_vec_assign(out, source.vec.data, source.vec.len), a)
+        return 0
+    hint = PyObject_LengthHint(values, 0)
+    if hint > 0:
+        _vec_ok(cc_vec_reserve(out, <size_t>min(hint, _max_len(a.kind.itemsize))), a)
+    for value in values:
+        if <Py_ssize_t>out.len >= _max_len(a.kind.itemsize):
+            raise MemoryError(f"{_what(a)}: too many records")
+        _vec_ok(cc_vec_push(out, NULL), a)
+        a.kind.pack(cc_vec_at(out, out.len - 1), value)
+    return 0
+
+cdef Py_ssize_t _item_in(RecordArray a, const void *item, Py_ssize_t start, Py_ssize_t stop,
+                         bint first) except -2:
+    """Index of the first item equal to *item in [start, stop) (first), or the count of equal
+    items; -1 if none when first. The length is re-read at every step (eq may run Python)."""
+    cdef Py_ssize_t i = start, count = 0
+    while i < stop and i < _len(a):
+        if a.kind.eq(item, _at(a, i)):
+            if first:
+                return i
+            count += 1
+        i += 1
+    return -1 if first else count
+
+
+@cython.auto_pickle(False)
+cdef class RecordArray:
+    """Base class of the generated record arrays (``Point.Array``): records stored
+    contiguously at their payload size, with the list API, the buffer protocol (zero-copy
+    NumPy), column views and compact pickles. See compactclass.arrays for the whole contract.
+
+    Thread safety: every method holds the GIL and leaves the array consistent; concurrent
+    mutation from several threads is as safe as with a list, no more.
+    """
+
+    def __cinit__(self, *args, **kwargs):
+        # Only generated subclasses (which set kind in their own __cinit__) can be made.
+        if getattr(type(self), "__new__") is _RecordArray_new:
+            raise TypeError(f"{type(self).__name__}: use the Array of a compact record "
+                            f"(Point.Array), not RecordArray itself")
+
+    def __dealloc__(self):
+        cc_vec_destroy(&self.vec)
+
+    def __init__(self, values=None):
+        if self.vec.len:
+            self.clear()
+        if values is not None:
+            self.extend(values)
+
+    # -- construction
+
+    @classmethod
+    def zeros(cls, n):
+        """An array of n records whose every field is zero (exact capacity)."""
+        cdef Py_ssize_t count = PyNumber_AsSsize_t(n, OverflowError)
+        cdef RecordArray new = <RecordArray>cls.__new__(cls)
+        if count < 0:
+            raise ValueError(f"{_what(new)}.zeros: negative count {count}")
+        _check_growth(new, 0, count)
+        _vec_ok(cc_vec_reserve(&new.vec, <size_t>count), new)
+        _vec_ok(cc_vec_resize(&new.vec, <size_t>count), new)
+        return new
+
+    @classmethod
+    def frombuffer(cls, obj):
+        """A new array holding a copy of the records in a buffer: raw bytes, or a buffer (a
+        NumPy structured array, another array's memoryview) with the same item layout.
+        ValueError names the first difference (item size, field names or types, length)."""
+        info = cls.__compact_array__
+        flat, count = _arrays.buffer_records(info.item, obj, f"{info.what}.frombuffer")
+        cdef RecordArray new = <RecordArray>cls.__new__(cls)
+        _assign_bytes(new, flat, count)
+        return new
+
+    # -- sequence protocol
+
+    def __len__(self):
+        return _len(self)
+
+    def __getitem__(self, index):
+        """a[i] is a new record holding a copy of item i (writing to it leaves the array
+        alone: write back with a[i] = record); a[i:j] is a new array."""
+        if PyIndex_Check(index):
+            return self.kind.unpack(_at(self, _index(self, index)))
+        if isinstance(index, slice):
+            return _get_slice(self, index)
+        _index_type_error(self, index)
+
+    def __setitem__(self, index, value):
+        cdef _item_tmp t
+        if isinstance(index, slice):
+            _set_slice(self, index, value)
+            return
+        if not PyIndex_Check(index):
+            _index_type_error(self, index)
+        _tmp_open(&t, self.kind.itemsize)
+        try:
+            self.kind.pack(t.p, value)
+            memcpy(_at(self, _index(self, index)), t.p, self.kind.itemsize)
+        finally:
+            _tmp_close(&t)
+
+    def __delitem__(self, index):
+        cdef Py_ssize_t i
+        if PyIndex_Check(index):
+            i = _index(self, index)
+            _check_resizable(self)
+            _vec_ok(cc_vec_remove(&self.vec, <size_t>i, 1), self)
+        elif isinstance(index, slice):
+            _del_slice(self, index)
+        else:
+            _index_type_error(self, index)
+
+    def __iter__(self):
+        return RecordArrayIterator(self)
+
+    def __contains__(self, value):
+        return _find(self, value, 0, PY_SSIZE_T_MAX, True) >= 0
+
+    def append(self, value):
+        """Add a record (or a tuple of its field values) at the end, checking every value."""
+        cdef _item_tmp t
+        _tmp_open(&t, self.kind.itemsize)
+        try:
+            self.kind.pack(t.p, value)
+            _check_resizable(self)
+            _check_growth(self, _len(self), 1)
+            _vec_ok(cc_vec_push(&self.vec, t.p), self)
+        finally:
+            _tmp_close(&t)
+
+    def extend(self, values):
+        """Add every record of an iterable; all or nothing (one bad value adds none)."""
+        cdef cc_vec tmp, old
+        _vec_ok(cc_vec_init(&tmp, self.kind.itemsize, self.kind.align,
+                            <const cc_allocator *>&_vec_allocator), self)
+        try:
+            _pack_all(self, &tmp, values)
+            if tmp.len == 0:
+                return
+            _check_resizable(self)
+            _check_growth(self, _len(self), <Py_ssize_t>tmp.len)
+            if self.vec.data == NULL:       # nothing allocated yet: adopt the converted storage
+                old = self.vec
+                self.vec = tmp
+                tmp = old
+            else:
+                _vec_ok(cc_vec_insert(&self.vec, self.vec.len, tmp.data, tmp.len), self)
+        finally:
+            cc_vec_destroy(&tmp)
+
+    def __iadd__(self, values):
+        self.extend(values)
+        return self
+
+    def insert(self, index, value):
+        """Insert a record before index (clamped to the array, as list.insert does)."""
+        cdef _item_tmp t
+        cdef Py_ssize_t i = PyNumber_AsSsize_t(index, OverflowError)
+        _tmp_open(&t, self.kind.itemsize)
+        try:
+            self.kind.pack(t.p, value)
+            if i < 0:
+                i = max(i + _len(self), 0)
+            i = min(i, _len(self))
+            _check_resizable(self)
+            _check_growth(self, _len(self), 1)
+            _vec_ok(cc_vec_insert(&self.vec, <size_t>i, t.p, 1), self)
+        finally:
+            _tmp_close(&t)
+
+    def pop(self, index=-1):
+        """Remove and return the record at index (default last)."""
+        if self.vec.len == 0:
+            raise IndexError(f"pop from empty {_what(self)}")
+        cdef Py_ssize_t i = _normalize(PyNumber_AsSsize_t(index, IndexError), _len(self))
+        if i < 0:
+            raise IndexError(f"{_what(self)}.pop index out of range")
+        _check_resizable(self)
+        record = self.kind.unpack(_at(self, i))
+        _vec_ok(cc_vec_remove(&self.vec, <size_t>i, 1), self)
+        return record
+
+    def remove(self, value):
+        """Remove the first record equal to value (ValueError if there is none)."""
+        del self[self.index(value)]
+
+    def clear(self):
+        """Remove every record and free the storage."""
+        _check_resizable(self)
+        cc_vec_destroy(&self.vec)
+
+    def index(self, value, start=0, stop=PY_SSIZE_T_MAX):
+        """Index of the first record equal to value in [start, stop) (ValueError if none)."""
+        cdef Py_ssize_t i = _find(self, value, start, stop, True)
+        if i < 0:
+            raise ValueError(f"{_what(self)}.index(x): x not in array")
+        return i
+
+    def count(self, value):
+        """Number of records equal to value."""
+        return _find(self, value, 0, PY_SSIZE_T_MAX, False)
+
+    def reverse(self):
+        """Reverse the records in place (allowed while a buffer is exported)."""
+        cdef _item_tmp t
+        cdef Py_ssize_t lo = 0, hi = _len(self) - 1
+        cdef size_t size = self.kind.itemsize
+        _tmp_open(&t, size)
+        try:
+            while lo < hi:
+                memcpy(t.p, _at(self, lo), size)
+                memcpy(_at(self, lo), _at(self, hi), size)
+                memcpy(_at(self, hi), t.p, size)
+                lo += 1
+                hi -= 1
+        finally:
+            _tmp_close(&t)
+
+    def __eq__(self, other):
+        if not isinstance(other, RecordArray) or (<RecordArray>other).kind != self.kind:
+            return NotImplemented
+        cdef RecordArray o = <RecordArray>other
+        cdef Py_ssize_t i = 0
+        if self.vec.len != o.vec.len:
+            return False
+        while i < _len(self) and i < _len(o):
+            if not self.kind.eq(_at(self, i), _at(o, i)):
+                return False
+            i += 1
+        return self.vec.len == o.vec.len
+
+    def __ne__(self, other):
+        result = self.__eq__(other)
+        return result if result is NotImplemented else not result
+
+    __hash__ = None
+
+    def __repr__(self):
+        cdef Py_ssize_t n = _len(self)
+        shown = [self.kind.unpack(_at(self, i)) for i in range(min(n, _arrays.REPR_RECORDS))]
+        return _arrays.array_repr(_what(self), n, shown)
+
+    # -- storage
+
+    @property
+    def capacity(self):
+        """Records the allocated storage holds (len(a) <= a.capacity)."""
+        return <Py_ssize_t>self.vec.cap
+
+    @property
+    def itemsize(self):
+        """Bytes per record."""
+        return <Py_ssize_t>self.kind.itemsize
+
+    @property
+    def record(self):
+        """The record class (Point for Point.Array)."""
+        return type(self).__compact_array__.record
+
+    def reserve(self, n):
+        """Make room for n records in total, so appending up to n does not reallocate."""
+        cdef Py_ssize_t count = PyNumber_AsSsize_t(n, OverflowError)
+        if count <= <Py_ssize_t>self.vec.cap:
+            return
+        _check_resizable(self)
+        _check_growth(self, 0, count)
+        _vec_ok(cc_vec_reserve(&self.vec, <size_t>count), self)
+
+    def shrink_to_fit(self):
+        """Free the unused capacity (afterwards a record costs exactly its item size)."""
+        if self.vec.cap == self.vec.len:
+            return
+        _check_resizable(self)
+        _vec_ok(cc_vec_shrink_to_fit(&self.vec), self)
+
+    def __sizeof__(self):
+        return object.__sizeof__(self) + <Py_ssize_t>(self.vec.cap * self.vec.itemsize)
+
+    def tobytes(self):
+        """The records' bytes (storage order, native byte order, padding included)."""
+        return PyBytes_FromStringAndSize(<char *>self.vec.data if self.vec.data else NULL,
+                                         <Py_ssize_t>(self.vec.len * self.vec.itemsize))
+
+    def column(self, name):
+        """A live, writable view of one field of every record (see RecordColumn)."""
+        return RecordColumn(self, name)
+
+    @property
+    def columns(self):
+        """Every field's column, by name (declared order)."""
+        return {f.name: RecordColumn(self, f.name)
+                for f in type(self).__compact_array__.item.declared}
+
+    # -- copy and pickle
+
+    def copy(self):
+        """A new array with the same records (exact capacity)."""
+        cdef RecordArray new = _new_like(self)
+        _vec_ok(cc_vec_assign(&new.vec, self.vec.data, self.vec.len), new)
+        return new
+
+    def __copy__(self):
+        return self.copy()
+
+    def __deepcopy__(self, memo):
+        return self.copy()
+
+    def __reduce__(self):
+        # (restore_array_v1, (record class, layout header, raw records)): loads in either mode
+        info = type(self).__compact_array__
+        return _arrays.restore_array_v1, (info.record, info.header, self.tobytes())
+
+    # -- buffer protocol: one dimension of records, C layout and padding included
+
+    def __getbuffer__(self, Py_buffer *view, int flags):
+        self.export_shape = _len(self)
+        self.export_stride = <Py_ssize_t>self.kind.itemsize
+        view.buf = <void *>self.vec.data if self.vec.data != NULL else <void *>_empty_storage
+        view.obj = self
+        view.len = <Py_ssize_t>(self.vec.len * self.kind.itemsize)
+        view.readonly = 0
+        view.itemsize = <Py_ssize_t>self.kind.itemsize
+        view.format = <char *>self.kind.format if flags & PyBUF_FORMAT else NULL
+        view.ndim = 1
+        view.shape = &self.export_shape if flags & PyBUF_ND else NULL
+        view.strides = &self.export_stride if (flags & PyBUF_STRIDES) == PyBUF_STRIDES else NULL
+        view.suboffsets = NULL
+        view.internal = NULL
+        self.exports += 1
+
+    def __releasebuffer__(self, Py_buffer *view):
+        self.exports -= 1
+
+
+_RecordArray_new = RecordArray.__new__
+_MutableSequence.register(RecordArray)
+
+
+cdef int array_init(RecordArray a, const cc_array_kind *kind) except -1:
+    """Called by a generated array's __cinit__: an empty vec of the kind's items."""
+    _vec_ok(cc_vec_init(&a.vec, kind.itemsize, kind.align,
+                        <const cc_allocator *>&_vec_allocator), a)
+    a.kind = kind
+    return 0
+
+
+cdef tuple array_field_values(object value, Py_ssize_t n, type record):
+    """value as a tuple of n field values, or the TypeError a record array raises."""
+    if isinstance(value, tuple):
+        if len(<tuple>value) == n:
+            return <tuple>value
+    elif isinstance(value, list):
+        if len(<list>value) == n:
+            return tuple(value)
+    raise _arrays.value_error(record, value)
+
+
+cdef bint array_same_record(object value, type record) except -1:
+    """value is a record of this very class, or of a plain (non-compact) Python subclass."""
+    return isinstance(value, record) and \
+        getattr(type(value), "__compact__", None) is getattr(record, "__compact__", None)
+
+
+cdef int array_check_item(str record, size_t size, size_t expected_size, list offsets,
+                          list expected_offsets) except -1:
+    """The C compiler laid the item struct out as compactclass.array_format says."""
+    if size != expected_size or offsets != expected_offsets:
+        raise ImportError(f"{record}.Array: the C compiler laid out {size}-byte items with "
+                          f"fields at {offsets}; expected {expected_size} bytes at "
+                          f"{expected_offsets}")
+    return 0
+
+
+cdef int _assign_bytes(RecordArray a, object flat, Py_ssize_t count) except -1:
+    """Replace a's records with count items copied from a flat byte buffer (exact capacity)."""
+    cdef Py_buffer buf
+    _check_growth(a, 0, count)
+    PyObject_GetBuffer(flat, &buf, PyBUF_SIMPLE)
+    try:
+        if <size_t>buf.len != <size_t>count * a.kind.itemsize:
+            raise ValueError(f"{_what(a)}: {buf.len} bytes are not {count} records")
+        _check_resizable(a)
+        _vec_ok(cc_vec_assign(&a.vec, buf.buf, <size_t>count), a)
+    finally:
+        PyBuffer_Release(&buf)
+    return 0
+
+
+cdef Py_ssize_t _find(RecordArray a, object value, object start, object stop,
+                      bint first) except -2:
+    cdef _item_tmp t
+    cdef Py_ssize_t lo = PyNumber_AsSsize_t(start, OverflowError)
+    cdef Py_ssize_t hi = PyNumber_AsSsize_t(stop, OverflowError)
+    if lo < 0:
+        lo = max(lo + _len(a), 0)
+    if hi < 0:
+        hi = max(hi + _len(a), 0)
+    _tmp_open(&t, a.kind.itemsize)
+    try:
+        try:
+            a.kind.pack(t.p, value)
+        except (TypeError, OverflowError):
+            return -1 if first else 0       # no record of the array can equal it
+        return _item_in(a, t.p, lo, hi, first)
+    finally:
+        _tmp_close(&t)
+
+
+cdef RecordArray _get_slice(RecordArray a, object index):
+    cdef Py_ssize_t start, stop, step, count, k
+    cdef RecordArray new = _new_like(a)
+    PySlice_GetIndicesEx(index, _len(a), &start, &stop, &step, &count)
+    if count == 0:
+        return new
+    if step == 1:
+        _vec_ok(cc_vec_assign(&new.vec, _at(a, start), <size_t>count), new)
+        return new
+    _vec_ok(cc_vec_reserve(&new.vec, <size_t>count), new)
+    for k in range(count):
+        _vec_ok(cc_vec_push(&new.vec, _at(a, start + k * step)), new)
+    return new
+
+
+cdef int _set_slice(RecordArray a, object index, object values) except -1:
+    """a[i:j:k] = values: every value is converted first, then the records are replaced."""
+    cdef Py_ssize_t start, stop, step, count, k, n
+    cdef size_t size = a.kind.itemsize
+    cdef cc_vec tmp
+    _vec_ok(cc_vec_init(&tmp, size, a.kind.align, <const cc_allocator *>&_vec_allocator), a)
+    try:
+        _pack_all(a, &tmp, values)
+        n = <Py_ssize_t>tmp.len
+        PySlice_GetIndicesEx(index, _len(a), &start, &stop, &step, &count)
+        if step != 1:
+            if n != count:
+                raise ValueError(f"attempt to assign sequence of size {n} to extended slice "
+                                 f"of size {count}")
+            for k in range(count):
+                memcpy(_at(a, start + k * step), cc_vec_at(&tmp, <size_t>k), size)
+            return 0
+        if n != count:
+            _check_resizable(a)
+            _check_growth(a, _len(a) - count, n)
+        if n > count:
+            _vec_ok(cc_vec_insert(&a.vec, <size_t>(start + count), NULL, <size_t>(n - count)), a)
+        elif n < count:
+            _vec_ok(cc_vec_remove(&a.vec, <size_t>(start + n), <size_t>(count - n)), a)
+        if n:
+            memcpy(_at(a, start), tmp.data, <size_t>n * size)
+    finally:
+        cc_vec_destroy(&tmp)
+    return 0
+
+
+cdef int _del_slice(RecordArray a, object index) except -1:
+    cdef Py_ssize_t start, stop, step, count, src, dst
+    cdef size_t size = a.kind.itemsize
+    PySlice_GetIndicesEx(index, _len(a), &start, &stop, &step, &count)
+    if count == 0:
+        return 0
+    _check_resizable(a)
+    if step == 1:
+        return _vec_ok(cc_vec_remove(&a.vec, <size_t>start, <size_t>count), a)
+    if step < 0:                         # the same records, front to back
+        start += (count - 1) * step
+        step = -step
+    dst = start
+    for src in range(start, _len(a)):
+        if (src - start) % step == 0 and (src - start) // step < count:
+            continue
+        if dst != src:
+            memcpy(_at(a, dst), _at(a, src), size)
+        dst += 1
+    return _vec_ok(cc_vec_truncate(&a.vec, <size_t>dst), a)
+
+
+@cython.auto_pickle(False)
+cdef class RecordArrayIterator:
+    """Iterator over a record array: a copy of each record; follows the array's current
+    length, like a list iterator."""
+
+    cdef RecordArray array
+    cdef Py_ssize_t index
+
+    def __cinit__(self, RecordArray array not None):
+        self.array = array
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        if self.array is not None and self.index < _len(self.array):
+            record = self.array.kind.unpack(_at(self.array, self.index))
+            self.index += 1
+            return record
+        self.array = None
+        raise StopIteration
+
+    def __length_hint__(self):
+        return 0 if self.array is None else max(_len(self.array) - self.index, 0)
+
+
+@cython.auto_pickle(False)
+cdef class RecordColumn:
+    """One field of every record of an array: ``a.x`` or ``a.column("x")``.
+
+    A live view: it holds the array and reads its current length and storage at every access,
+    so it stays valid when the array grows or shrinks. ``col[i]``/``col[i] = v`` read and write
+    (with the field's checks); the buffer protocol exports a strided, writable, zero-copy view
+    (``np.asarray(a.x)``), which counts as an export of the array while it lives.
+    """
+
+    cdef readonly RecordArray array
+    cdef readonly str name
+    cdef Py_ssize_t offset
+    cdef Py_ssize_t size
+    cdef char code
+    cdef char format[2]
+    cdef int64_t lo
+    cdef int64_t hi
+    cdef str where
+    cdef str ctype_name
+    cdef Py_ssize_t export_shape
+    cdef Py_ssize_t export_stride
+
+    def __cinit__(self, RecordArray array not None, str name not None):
+        info = type(array).__compact_array__
+        try:
+            f = info.item.field(name)
+        except KeyError:
+            raise AttributeError(f"{info.what}: {info.record.__qualname__} has no field "
+                                 f"{name!r}") from None
+        self.array, self.name, self.offset = array, name, f.offset
+        ctype = f.ctype
+        self.size, self.ctype_name = ctype.size, ctype.name
+        self.code = ord(ctype.struct_code)
+        self.format[0] = self.code
+        self.format[1] = 0
+        if ctype.kind == "int" and ctype.name != "u64":
+            self.lo, self.hi = ctype.min, ctype.max
+        self.where = f"{info.record.__qualname__}.{name}"
+
+    cdef unsigned char *_field(self, Py_ssize_t i) noexcept:
+        return _at(self.array, i) + self.offset
+
+    cdef object _get(self, Py_ssize_t i):
+        cdef unsigned char *p = self._field(i)
+        if self.code == c'b': return (<int8_t *>p)[0]
+        if self.code == c'h': return (<int16_t *>p)[0]
+        if self.code == c'i': return (<int32_t *>p)[0]
+        if self.code == c'q': return (<int64_t *>p)[0]
+        if self.code == c'B': return (<uint8_t *>p)[0]
+        if self.code == c'H': return (<uint16_t *>p)[0]
+        if self.code == c'I': return (<uint32_t *>p)[0]
+        if self.code == c'Q': return (<uint64_t *>p)[0]
+        if self.code == c'f': return (<float *>p)[0]
+        if self.code == c'd': return (<double *>p)[0]
+        return (<uint8_t *>p)[0] != 0
+
+    cdef int _convert(self, object value, unsigned char *out) except -1:
+        """Check value as the record's constructor does and store its C value at out."""
+        cdef int64_t v
+        if self.code == c'Q':
+            (<uint64_t *>out)[0] = to_unsigned(value, UINT64_MAX, self.where, self.ctype_name)
+        elif self.code == c'f':
+            (<float *>out)[0] = to_float32(value, self.where, self.ctype_name)
+        elif self.code == c'd':
+            (<double *>out)[0] = to_double(value, self.where, self.ctype_name)
+        elif self.code == c'?':
+            (<uint8_t *>out)[0] = to_bool(value, self.where, self.ctype_name)
+        else:
+            v = to_signed(value, self.lo, self.hi, self.where, self.ctype_name)
+            if self.size == 1: (<int8_t *>out)[0] = <int8_t>v
+            elif self.size == 2: (<int16_t *>out)[0] = <int16_t>v
+            elif self.size == 4: (<int32_t *>out)[0] = <int32_t>v
+            else: (<int64_t *>out)[0] = v
+        return 0
+
+    def __len__(self):
+        return _len(self.array)
+
+    def __getitem__(self, index):
+        cdef Py_ssize_t start, stop, step, count, k
+        if PyIndex_Check(index):
+            return self._get(_index(self.array, index))
+        if isinstance(index, slice):
+            PySlice_GetIndicesEx(index, _len(self.array), &start, &stop, &step, &count)
+            return [self._get(start + k * step) for k in range(count)]
+        _index_type_error(self.array, index)
+
+    def __setitem__(self, index, value):
+        cdef Py_ssize_t start, stop, step, count, k
+        cdef uint64_t one
+        cdef unsigned char *converted
+        if PyIndex_Check(index):
+            self._convert(value, <unsigned char *>&one)
+            memcpy(self._field(_index(self.array, index)), &one, self.size)
+            return
+        if not isinstance(index, slice):
+            _index_type_error(self.array, index)
+        values = list(value)
+        converted = <unsigned char *>PyMem_Malloc(max(len(values), 1) * 8)
+        if converted == NULL:
+            raise MemoryError()
+        try:
+            for k in range(len(values)):
+                self._convert(values[k], converted + 8 * k)
+            PySlice_GetIndicesEx(index, _len(self.array), &start, &stop, &step, &count)
+            if count != len(values):
+                raise ValueError(f"{self.where}: cannot assign {len(values)} values to "
+                                 f"{count} records (a column cannot change the array's length)")
+            for k in range(count):
+                memcpy(self._field(start + k * step), converted + 8 * k, self.size)
+        finally:
+            PyMem_Free(converted)
+
+    def __iter__(self):
+        cdef Py_ssize_t i = 0
+        while i < _len(self.array):
+            yield self._get(i)
+            i += 1
+
+    def tolist(self):
+        """Every record's value of this field, as a list."""
+        return [self._get(i) for i in range(_len(self.array))]
+
+    def __repr__(self):
+        cdef Py_ssize_t n = _len(self.array)
+        shown = [self._get(i) for i in range(min(n, _arrays.REPR_VALUES))]
+        return _arrays.column_repr(self.where, self.ctype_name, n, shown)
+
+    def __getbuffer__(self, Py_buffer *view, int flags):
+        cdef RecordArray a = self.array
+        if (flags & PyBUF_STRIDES) != PyBUF_STRIDES and a.kind.itemsize != <size_t>self.size:
+            raise BufferError(f"column {self.where} is strided: request a strided buffer "
+                              f"(memoryview and NumPy do)")
+        self.export_shape = _len(a)
+        self.export_stride = <Py_ssize_t>a.kind.itemsize
+        view.buf = <void *>(a.vec.data + self.offset) if a.vec.data != NULL \
+            else <void *>_empty_storage
+        view.obj = self
+        view.len = self.export_shape * self.size
+        view.readonly = 0
+        view.itemsize = self.size
+        view.format = self.format if flags & PyBUF_FORMAT else NULL
+        view.ndim = 1
+        view.shape = &self.export_shape if flags & PyBUF_ND else NULL
+        view.strides = &self.export_stride if (flags & PyBUF_STRIDES) == PyBUF_STRIDES else NULL
+        view.suboffsets = NULL
+        view.internal = NULL
+        a.exports += 1
+
+    def __releasebuffer__(self, Py_buffer *view):
+        self.array.exports -= 1
+
+
+
+# ---- test hooks: the size arithmetic above, for lengths no test can allocate
+
+def _array_max_len(size_t itemsize):
+    """The largest record count an array of itemsize-byte records can hold."""
+    return _max_len(itemsize)
+
+
+def _array_item_offset(size_t itemsize, Py_ssize_t length, Py_ssize_t index):
+    """The byte offset a[index] reads in a (mocked) array of length records: the arithmetic
+    of __getitem__, with no memory behind it. IndexError when out of range."""
+    cdef Py_ssize_t i = _normalize(index, length)
+    if i < 0:
+        raise IndexError("index out of range")
+    return _byte_offset(itemsize, i)

@@ -1,0 +1,269 @@
+"""Layout -> the storage format of one record-array item, and checks of foreign buffers.
+
+One item of ``Point.Array`` is the record's payload at the offsets ``Layout.item_offsets()``
+gives (fields in storage order, native byte order). From that one description come:
+
+- the C struct the generator declares (``Point_item``), with explicit padding members;
+- the PEP 3118 buffer format every exported buffer carries (``T{i:x:i:y:i:z:}``), so NumPy
+  sees a structured dtype with the record's field names and types;
+- the ``struct`` format the pure-Python fallback packs its bytearray with (``=iii``);
+- the header of array pickles, which a load compares field by field.
+
+Both modes compute these strings here, so a compiled and a fallback array hold byte-identical
+items. :func:`buffer_records` validates a foreign buffer (``frombuffer``, unpickling) against
+an item layout and raises ValueError naming the first difference.
+"""
+from __future__ import annotations
+
+import re
+import struct
+import sys
+from dataclasses import dataclass
+
+from .layout import Layout
+from .spec import FieldSpec
+
+__all__ = ["ItemField", "ItemLayout", "item_layout", "ARRAY_ATTRIBUTES", "column_names",
+           "parse_buffer_format", "buffer_records", "check_bools", "pickle_header",
+           "check_pickle_header", "ARRAY_PICKLE_VERSION"]
+
+ARRAY_PICKLE_VERSION = 1
+
+# Public names of every record array (both modes). A field with one of these names has no
+# ``a.<name>`` column property; ``a.column(name)`` reaches it.
+ARRAY_ATTRIBUTES = frozenset({
+    "append", "extend", "insert", "pop", "remove", "clear", "index", "count", "reverse",
+    "copy", "zeros", "frombuffer", "tobytes", "column", "columns", "reserve", "shrink_to_fit",
+    "capacity", "itemsize", "record",
+})
+
+
+@dataclass(frozen=True)
+class ItemField:
+    """One field inside an array item."""
+
+    field: FieldSpec
+    offset: int
+
+    @property
+    def name(self) -> str:
+        return self.field.name
+
+    @property
+    def ctype(self):
+        return self.field.ctype
+
+    @property
+    def code(self) -> str:
+        """Canonical type of the field, as NumPy spells it: "i4", "u8", "f4", "?"."""
+        return self.field.ctype.numpy_code
+
+
+@dataclass(frozen=True)
+class ItemLayout:
+    """The C layout of one array item of a record type."""
+
+    qualname: str             # the record's qualified name, for messages
+    fields: tuple             # ItemField, in storage (offset) order
+    declared: tuple           # the same ItemFields in declared order
+    size: int
+    align: int
+    signature: str            # RecordSpec.signature_text
+
+    @property
+    def what(self) -> str:
+        return f"{self.qualname}.Array"
+
+    def pieces(self):
+        """(offset, ItemField or None, size): the item front to back, None for padding."""
+        cursor = 0
+        for f in self.fields:
+            if f.offset > cursor:
+                yield cursor, None, f.offset - cursor
+            yield f.offset, f, f.ctype.size
+            cursor = f.offset + f.ctype.size
+        if self.size > cursor:
+            yield cursor, None, self.size - cursor
+
+    @property
+    def buffer_format(self) -> str:
+        """PEP 3118 format of one item: native types and alignment, explicit padding."""
+        parts = []
+        for _, f, size in self.pieces():
+            parts.append(f"{f.ctype.struct_code}:{f.name}:" if f else f"{size}x")
+        return "T{" + "".join(parts) + "}"
+
+    @property
+    def struct_format(self) -> str:
+        """``struct`` format of one item (fields in storage order) for the fallback."""
+        return "=" + "".join(f.ctype.struct_code if f else f"{size}x"
+                             for _, f, size in self.pieces())
+
+    @property
+    def numpy_descr(self) -> dict:
+        """Arguments of ``numpy.dtype`` for one item (storage order, as a buffer exports it)."""
+        return {"names": [f.name for f in self.fields],
+                "formats": [f.code for f in self.fields],
+                "offsets": [f.offset for f in self.fields], "itemsize": self.size}
+
+    def field(self, name: str) -> ItemField:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+
+def item_layout(layout: Layout) -> ItemLayout:
+    spec = layout.spec
+    offsets = layout.item_offsets()
+    declared = tuple(ItemField(f, offsets[f.name]) for f in spec.fields)
+    ordered = tuple(sorted(declared, key=lambda f: f.offset))
+    return ItemLayout(spec.qualname, ordered, declared, layout.item_size, layout.item_align,
+                      spec.signature_text)
+
+
+def column_names(item: ItemLayout) -> tuple:
+    """Fields that get an ``a.<name>`` column property (declared order)."""
+    return tuple(f.name for f in item.declared if f.name not in ARRAY_ATTRIBUTES)
+
+
+# --------------------------------------------------------------------------- foreign formats
+
+_KINDS = {**dict.fromkeys("bhilqn", "i"), **dict.fromkeys("BHILQN", "u"),
+          **dict.fromkeys("efd", "f"), "?": "?"}
+_TOKEN = re.compile(r"\s*(?:(?P<order>[@=<>!])|(?P<count>\d+)?(?P<code>[A-Za-z?])"
+                    r"(?::(?P<name>[^:]*):)?|(?P<open>\())")
+_NATIVE_ORDER = "<" if sys.byteorder == "little" else ">"
+
+
+@dataclass(frozen=True)
+class ForeignField:
+    name: str
+    code: str        # canonical, as ItemField.code
+    offset: int
+
+
+def _canonical(code: str, size: int) -> str:
+    kind = _KINDS[code]
+    return "?" if kind == "?" else f"{kind}{size}"
+
+
+def parse_buffer_format(fmt: str) -> tuple:
+    """The named fields of a one-level struct format (``T{...}`` as NumPy and compactclass
+    export it), as ForeignField tuples in order; ValueError for anything else."""
+    body = fmt
+    if len(body) > 1 and body[0] in "@=<>!" and body[1] == "T":
+        order, body = body[0], body[1:]
+    else:
+        order = "@"
+    if not (body.startswith("T{") and body.endswith("}")):
+        raise ValueError(f"format {fmt!r} has no named fields")
+    body, pos, offset, fields = body[2:-1], 0, 0, []
+    while pos < len(body):
+        m = _TOKEN.match(body, pos)
+        if m is None or m.group("open"):
+            raise ValueError(f"format {fmt!r}: unsupported item at {body[pos:]!r} (only scalar "
+                             f"fields and padding are supported)")
+        pos = m.end()
+        if m.group("order"):
+            order = m.group("order")
+            continue
+        code, count = m.group("code"), int(m.group("count") or 1)
+        if code == "x":
+            offset += count
+            continue
+        if code not in _KINDS:
+            raise ValueError(f"format {fmt!r}: unsupported type code {code!r}")
+        if count != 1:
+            raise ValueError(f"format {fmt!r}: sub-array field {m.group('name')!r} is not "
+                             f"supported")
+        if order in "<>!" and (">" if order == "!" else order) != _NATIVE_ORDER:
+            raise ValueError(f"format {fmt!r}: byte order {order!r} is not native "
+                             f"({sys.byteorder}-endian)")
+        size = struct.calcsize(("@" if order == "@" else "=") + code)
+        if order == "@":
+            offset = (offset + size - 1) // size * size
+        fields.append(ForeignField(m.group("name") or "", _canonical(code, size), offset))
+        offset += size
+    return tuple(fields)
+
+
+def _check_fields(item: ItemLayout, fmt: str, where: str) -> None:
+    try:
+        theirs = parse_buffer_format(fmt)
+    except ValueError as exc:
+        raise ValueError(f"{where}: {exc}; {item.qualname} needs {item.buffer_format!r} "
+                         f"(a matching structured array, or raw bytes)") from None
+    ours = item.fields
+    if [f.name for f in theirs] != [f.name for f in ours]:
+        raise ValueError(f"{where}: the buffer's fields ({', '.join(f.name for f in theirs)}) "
+                         f"do not match {item.qualname}'s "
+                         f"({', '.join(f.name for f in ours)}, in storage order)")
+    for mine, other in zip(ours, theirs):
+        if (mine.code, mine.offset) != (other.code, other.offset):
+            raise ValueError(f"{where}: field {mine.name!r} is {other.code} at offset "
+                             f"{other.offset} in the buffer, but {item.qualname} stores "
+                             f"{mine.code} at offset {mine.offset}")
+
+
+def check_bools(item: ItemLayout, data: memoryview, where: str) -> None:
+    """Every byte of a bool field must be 0 or 1 (data: a flat byte view of whole items)."""
+    for f in item.fields:
+        if f.ctype.kind != "bool":
+            continue
+        column = bytes(data[f.offset::item.size])
+        bad = column.translate(None, b"\x00\x01")
+        if bad:
+            index = column.index(bad[0])
+            raise ValueError(f"{where}: record {index} holds byte {bad[0]} in bool field "
+                             f"{f.name!r} (only 0 and 1 are valid)")
+
+
+def buffer_records(item: ItemLayout, obj, where: str) -> tuple:
+    """Validate a buffer holding records of ``item``'s layout: (flat byte view, count).
+
+    Raw bytes (format B/b/c) must hold whole items; a typed buffer must export the same item
+    size, field names, types and offsets. The view is C-contiguous (a strided source is
+    copied). ValueError names the first difference.
+    """
+    view = memoryview(obj)
+    if view.format in ("B", "b", "c") and view.itemsize == 1:
+        nbytes = view.nbytes
+    else:
+        if view.itemsize != item.size:
+            raise ValueError(f"{where}: the buffer's item size is {view.itemsize} bytes, "
+                             f"{item.qualname} records are {item.size} bytes "
+                             f"({item.buffer_format})")
+        _check_fields(item, view.format, where)
+        nbytes = view.nbytes
+    if nbytes % item.size:
+        raise ValueError(f"{where}: a buffer of {nbytes} bytes is not a whole number of "
+                         f"{item.size}-byte {item.qualname} records")
+    flat = view.cast("B") if view.c_contiguous else memoryview(view.tobytes())
+    check_bools(item, flat, where)
+    return flat, nbytes // item.size
+
+
+# --------------------------------------------------------------------------- pickles
+
+def pickle_header(item: ItemLayout) -> tuple:
+    """What an array pickle carries beside its raw records: enough to refuse a wrong load."""
+    return (ARRAY_PICKLE_VERSION, item.size, item.signature, item.buffer_format, sys.byteorder)
+
+
+def check_pickle_header(item: ItemLayout, header) -> None:
+    where = f"{item.what}: corrupt pickle"
+    if not isinstance(header, tuple) or len(header) != 5:
+        raise ValueError(f"{where}: bad header {header!r}")
+    version, size, signature, fmt, order = header
+    if version != ARRAY_PICKLE_VERSION:
+        raise ValueError(f"{where}: unknown array pickle version {version!r}")
+    if signature != item.signature:
+        raise ValueError(f"{item.what}: the pickle holds fields ({signature}) but the record "
+                         f"now has ({item.signature})")
+    if (size, fmt) != (item.size, item.buffer_format):
+        raise ValueError(f"{where}: item layout {fmt!r} ({size} bytes) differs from "
+                         f"{item.buffer_format!r} ({item.size} bytes)")
+    if order != sys.byteorder:
+        raise ValueError(f"{item.what}: the pickle was written on a {order}-endian machine; "
+                         f"this one is {sys.byteorder}-endian")
