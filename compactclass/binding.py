@@ -189,11 +189,12 @@ def _twin(spec: RecordSpec, user_class, base_twin):
         fields.append((f.name, f.annotation, dataclasses.field(**kwargs)))
     namespace = {"__doc__": user_class.__doc__} if user_class.__doc__ else {}
     o = spec.options
-    return dataclasses.make_dataclass(
-        spec.name, fields, bases=(base_twin,) if base_twin else (), namespace=namespace,
-        init=o.init, repr=o.repr, eq=o.eq, order=o.order, unsafe_hash=o.unsafe_hash,
-        frozen=o.frozen, match_args=o.match_args, slots=True,
-        weakref_slot=o.weakref_slot and not (base_twin and spec.base.weakref))
+    options = dict(init=o.init, repr=o.repr, eq=o.eq, order=o.order, unsafe_hash=o.unsafe_hash,
+                   frozen=o.frozen, match_args=o.match_args, slots=True)
+    if sys.version_info >= (3, 11):  # weakref_slot is new in 3.11; the twin only lends metadata
+        options["weakref_slot"] = o.weakref_slot and not (base_twin and spec.base.weakref)
+    return dataclasses.make_dataclass(spec.name, fields, bases=(base_twin,) if base_twin else (),
+                                      namespace=namespace, **options)
 
 
 def _common_attributes(spec: RecordSpec, user_class, info: RecordInfo) -> dict:
