@@ -46,8 +46,18 @@ TIME_COLUMNS = (
     Column("pickle ms/100k", "pickle_ms", "pickle", _num(1)),
     Column("Σx Python ns/rec", "pysum_ns", "sums"),
     Column("Σx Cython ns/rec", "cysum_ns", "sums", _num(2)),
+    Column("on CPU", "cpu_share", "construct", lambda v: f"{v:.0%}"),
 )
-RATIO_COLUMNS = ("rss_bytes", "construct_ns", "read_ns", "write_ns", "pickle_ms", "pysum_ns")
+RATIO_COLUMNS = ("rss_bytes", "construct_ns", "construct_nogc_ns", "read_ns", "write_ns",
+                 "pickle_ms", "pysum_ns")
+BUSY_LOAD = 1.5       # load average above the suite's own worker + half a core: warn
+NOISE_LIMIT = 0.10     # a timed figure whose repeats spread more than this is marked "~"
+BUSY_CPU_SHARE = 0.9  # a worker that ran less than this share of its timed wall time: warn
+NOISE_NOTE = ("`~` marks a time whose repeats disagree by more than "
+              f"{NOISE_LIMIT:.0%} (interquartile range / median): treat it as approximate. "
+              "*on CPU*: share of the timed wall-clock time the worker actually ran "
+              "(process CPU time / wall time); below 100% other processes took the CPU and "
+              "wall-clock figures of that row are inflated.")
 COLUMN_BY_KEY = {c.key: c for c in MEMORY_COLUMNS + TIME_COLUMNS}
 
 
@@ -56,15 +66,16 @@ COLUMN_BY_KEY = {c.key: c for c in MEMORY_COLUMNS + TIME_COLUMNS}
 def markdown(meta: dict, results: list) -> str:
     lines = [f"# compactclass benchmarks — {meta['date']}", "",
              f"{meta['config']['n']:,} live records per contender and schema, "
-             f"{meta['config']['repeats']} repeats, {meta['config']['rounds']} round(s), "
+             f"{meta['config']['repeats']} repeats per figure (at least 3; fewer once a figure's "
+             f"runs pass {meta['config']['budget_s']:g} s), {meta['config']['rounds']} round(s), "
              f"mode `{meta['config']['mode']}`; run took {meta['duration_s'] / 60:.1f} min. "
              "How each figure is taken: [benchmarks/README.md](../README.md).", ""]
-    lines += _versions_table(meta) + [""]
+    lines += _versions_table(meta) + [""] + _load_warning(meta, results)
     lines += ["## Summary", ""] + summary_table(results) + [""]
     for schema in SCHEMAS:
         rows = [r for r in results if r["schema"] == schema.key]
         if rows:
-            lines += _schema_section(schema, rows, meta)
+            lines += _schema_section(schema, rows)
     lines += _notes_section(results)
     return "\n".join(lines) + "\n"
 
@@ -76,15 +87,30 @@ def _versions_table(meta: dict) -> list:
     return lines
 
 
-def _row_label(result: dict) -> str:
-    return result["label"]
+def _load_warning(meta: dict, results: list) -> list:
+    load, cores = meta["load"], meta["machine"]["cores"] or 1
+    shares = [r["figures"]["cpu_share"] for r in results if "cpu_share" in r["figures"]]
+    lowest = min(shares, default=1.0)
+    clock = ("wall clock (`time.perf_counter_ns`)" if meta["config"]["clock"] == "wall" else
+             "the worker's CPU time (`time.process_time_ns`; `--clock cpu`)")
+    text = (f"Times are {clock}. Load average (1 min): {load['start']:.1f} at the start, "
+            f"{load['end']:.1f} at the end, at most {load['max_before_worker']:.1f} when a worker "
+            f"started ({cores} cores; the suite's own worker accounts for about 1). "
+            f"Lowest on-CPU share of a worker: {lowest:.0%}.")
+    if load["max_before_worker"] > BUSY_LOAD or lowest < BUSY_CPU_SHARE:
+        text += (" **The machine was busy during this run: times are noisy"
+                 + (" and inflated" if meta["config"]["clock"] == "wall" else "")
+                 + "; memory figures are not affected. Rerun on a quiet machine"
+                 + (" or with `--clock cpu`" if meta["config"]["clock"] == "wall" else "")
+                 + ".**")
+    return [text, ""]
 
 
 def summary_table(results: list) -> list:
     """Bytes per record and construction time per contender, both schemas side by side."""
     head = ["contender"] + [f"{s.key} {t}" for s in SCHEMAS
                             for t in ("RSS B/record", "construct ns")]
-    lines = [_md_row(head), _md_row(["---"] * len(head))]
+    lines = [_md_row(head), _md_row(["---"] + ["---:"] * (len(head) - 1))]
     for contender in CONTENDERS:
         mine = {r["schema"]: r for r in results if r["contender"] == contender.key}
         if not mine:
@@ -99,10 +125,10 @@ def summary_table(results: list) -> list:
     return lines
 
 
-def _schema_section(schema, rows: list, meta: dict) -> list:
+def _schema_section(schema, rows: list) -> list:
     lines = [f"## {schema.key}: {schema.title}", ""]
     lines += ["### Memory and GC", ""] + _figure_table(rows, MEMORY_COLUMNS) + [""]
-    lines += ["### Time", ""] + _figure_table(rows, TIME_COLUMNS) + [""]
+    lines += ["### Time", ""] + _figure_table(rows, TIME_COLUMNS) + ["", NOISE_NOTE, ""]
     lines += ["### Ratios", "",
               "Each cell: contender ÷ @dataclass(slots=True) / contender ÷ Cython cdef class, "
               "both measured in this run. Below 1 is smaller or faster.", ""]
@@ -119,7 +145,7 @@ def _figure_table(rows: list, columns) -> list:
             cells = [_cell(result, c) for c in columns]
         else:
             cells = [f"*{result['status']}*"] + [""] * (len(columns) - 1)
-        lines.append(_md_row([_row_label(result)] + cells))
+        lines.append(_md_row([result["label"]] + cells))
     return lines
 
 
@@ -133,6 +159,8 @@ def _cell(result: Optional[dict], column: Column) -> str:
     if value is None:
         return column.none_text
     text = column.fmt(value)
+    if result.get("noise", {}).get(column.key, 0.0) > NOISE_LIMIT:
+        text = "~" + text
     if column.key == "eq_ns" and figures.get("eq_kind") == "identity":
         text += " (identity)"
     return text
@@ -148,7 +176,7 @@ def _ratio_table(rows: list) -> list:
             continue
         cells = [" / ".join(_ratio(result, refs[ref], key) for ref in REFERENCES)
                  for key in RATIO_COLUMNS]
-        lines.append(_md_row([_row_label(result)] + cells))
+        lines.append(_md_row([result["label"]] + cells))
     return lines
 
 
@@ -157,7 +185,8 @@ def _ratio(result: dict, ref: Optional[dict], key: str) -> str:
     base = ref["figures"].get(key) if ref else None
     if value is None or base is None or base <= 0:
         return "n/a"
-    return f"{value / base:.2f}×"
+    ratio = value / base
+    return f"{ratio:.2f}×" if abs(ratio) >= 0.1 else f"{ratio:.2g}×"
 
 
 def _problems(rows: list) -> list:
@@ -206,7 +235,8 @@ def write_chart(path: Path, meta: dict, results: list) -> Optional[str]:
         return f"no chart: {exc}"
     panels = (("rss_bytes", "bytes per record (RSS increase)"),
               ("construct_ns", "construction ns per record"))
-    labels = [c.label for c in CONTENDERS]
+    measured = {r["contender"]: r["label"] for r in results}
+    labels = [measured.get(c.key, c.label) for c in CONTENDERS]
     fig, axes = plt.subplots(len(SCHEMAS), len(panels), figsize=(13, 4.2 * len(SCHEMAS)),
                              squeeze=False)
     for row, schema in enumerate(SCHEMAS):

@@ -10,6 +10,7 @@ import argparse
 import json
 import os
 import platform
+import signal
 import statistics
 import subprocess
 import sys
@@ -27,9 +28,9 @@ import report
 from suite import CONTENDER_BY_KEY, CONTENDERS, REFERENCES, SCHEMA_BY_KEY, SCHEMAS
 from worker import MARKER
 
-MODES = {  # n, repeats, worker timeout (s)
-    "full": (1_000_000, 7, 600),
-    "quick": (100_000, 3, 120),
+MODES = {  # n, repeats, time budget per figure (s), worker timeout (s)
+    "full": (1_000_000, 7, 4.0, 600),
+    "quick": (100_000, 3, 1.0, 120),
 }
 THIRD_PARTY = ("numpy", "attrs", "recordclass", "msgspec", "matplotlib")
 
@@ -48,6 +49,10 @@ def parse_args(argv=None):
     parser.add_argument("--schema", nargs="+", choices=list(SCHEMA_BY_KEY))
     parser.add_argument("--out", type=Path, help="output directory (default: results/ for a "
                         "full run, .build/results/ otherwise)")
+    parser.add_argument("--clock", choices=("wall", "cpu"), default="wall",
+                        help="wall: time.perf_counter_ns (default); cpu: the worker's CPU time "
+                        "(time.process_time_ns), which leaves out time spent waiting for the CPU "
+                        "on a busy machine")
     parser.add_argument("--no-chart", action="store_true")
     parser.add_argument("--list", action="store_true",
                         help="print the contenders as JSON (key, label, optional) and exit")
@@ -56,13 +61,15 @@ def parse_args(argv=None):
 
 def plan(args) -> dict:
     mode = "quick" if args.quick else "full"
-    n, repeats, timeout = MODES[mode]
+    n, repeats, budget, timeout = MODES[mode]
     official = mode == "full" and not (args.only or args.schema or args.n or args.repeats)
     keys = list(CONTENDER_BY_KEY) if not args.only else \
         [k for k in CONTENDER_BY_KEY if k in set(args.only) | set(REFERENCES)]
     return {"mode": mode if official or mode == "quick" else "partial",
             "n": args.n or n, "sample_n": min(100_000, args.n or n),
-            "repeats": args.repeats or repeats, "rounds": args.rounds, "timeout": timeout,
+            "repeats": args.repeats or repeats, "budget_s": budget, "rounds": args.rounds,
+            "clock": args.clock,
+            "timeout": timeout,
             "contenders": keys, "schemas": args.schema or [s.key for s in SCHEMAS],
             "out": args.out or (paths.RESULTS_DIR if official else paths.SCRATCH_RESULTS)}
 
@@ -71,14 +78,16 @@ def plan(args) -> dict:
 
 def run_worker(contender_key: str, schema_key: str, config: dict, say) -> dict:
     """One fresh process; follow its phase reports; never raise."""
-    cmd = [paths.PYTHON, str(paths.BENCH_DIR / "worker.py"), "--contender", contender_key,
-           "--schema", schema_key, "--n", str(config["n"]), "--sample-n", str(config["sample_n"]),
-           "--repeats", str(config["repeats"])]
+    cmd = [paths.PYTHON, "-X", "faulthandler", str(paths.BENCH_DIR / "worker.py"),
+           "--contender", contender_key, "--schema", schema_key, "--n", str(config["n"]),
+           "--sample-n", str(config["sample_n"]), "--repeats", str(config["repeats"]),
+           "--budget", str(config["budget_s"]), "--clock", config["clock"]]
     phase, result = "start", None
     with tempfile.TemporaryFile("w+") as stderr:
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=stderr, text=True,
                                 env=paths.child_env(), cwd=paths.BENCH_DIR)
-        watchdog = threading.Timer(config["timeout"], proc.kill)
+        timed_out = threading.Event()
+        watchdog = threading.Timer(config["timeout"], lambda: (timed_out.set(), proc.kill()))
         watchdog.start()
         try:
             for line in proc.stdout:
@@ -93,20 +102,32 @@ def run_worker(contender_key: str, schema_key: str, config: dict, say) -> dict:
             returncode = proc.wait()
         finally:
             watchdog.cancel()
+        if result is not None:
+            return result
         stderr.seek(0)
-        err_tail = [l for l in stderr.read().splitlines() if l.strip()][-1:] or ["no stderr"]
-    return result or _died(contender_key, schema_key, phase, returncode, err_tail[0], config)
+        log = _save_log(f"{schema_key}-{contender_key}", stderr.read())
+    how = (f"timed out after {config['timeout']} s" if timed_out.is_set() else
+           f"died of {signal.Signals(-returncode).name}" if returncode < 0 else
+           f"exited with {returncode} without a result")
+    return _died(contender_key, schema_key, phase, f"worker {how} during {phase} [log: {log}]",
+                 config)
 
 
-def _died(contender_key, schema_key, phase, returncode, last_err, config) -> dict:
+def _save_log(name: str, text: str) -> str:
+    path = paths.BUILD_DIR / "logs" / f"{name}.log"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return str(path.relative_to(paths.REPO_ROOT))
+
+
+def _died(contender_key, schema_key, phase, reason, config) -> dict:
     contender = CONTENDER_BY_KEY[contender_key]
     skipped = phase in ("start", "load") and contender.optional
-    how = "timed out" if returncode == -9 else f"exited with {returncode}"
     return {"contender": contender_key, "schema": schema_key, "label": contender.label,
             "library": contender.library, "optional": contender.optional,
-            "status": "skipped" if skipped else "failed",
-            "reason": f"worker {how} during {phase}: {last_err[:300]}",
-            "version": "", "figures": {}, "raw": {}, "errors": {}, "notes": [], "n": config["n"]}
+            "status": "skipped" if skipped else "failed", "reason": reason,
+            "version": "", "figures": {}, "raw": {}, "errors": {}, "noise": {}, "notes": [],
+            "n": config["n"]}
 
 
 def run_all(config: dict) -> list:
@@ -169,7 +190,8 @@ def versions(results: list) -> dict:
              "CFLAGS": sysconfig.get_config_var("CFLAGS") or ""}
     cc = next((r for r in results if r["contender"] == "compactclass"), None)
     if cc and cc["status"] == "ok":
-        found["compactclass"] = f"{cc['version']} ({cc['label']})"
+        mode = "compiled" if cc.get("compiled") else "pure-Python fallback"
+        found["compactclass"] = f"{cc['version']} ({mode})"
     else:
         found["compactclass"] = f"not measured: {cc['reason'] if cc else 'not run'}"
     found.update({name: _dist_version(name) for name in THIRD_PARTY})
@@ -212,12 +234,15 @@ def main(argv=None) -> int:
     _say(f"compactclass benchmarks: {len(config['contenders'])} contenders x "
          f"{len(config['schemas'])} schemas, n={config['n']:,}, repeats={config['repeats']}\n"
          "building compiled contenders (cached in benchmarks/.build/)\n")
+    load_start = os.getloadavg()[0]
     build_status = build.build_all(report=lambda line: _say(line + "\n"))
     results = run_all(config)
+    load = {"start": load_start, "end": os.getloadavg()[0],
+            "max_before_worker": max([r.get("load_before", 0.0) for r in results] + [load_start])}
     meta = {"date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
             "machine": machine(), "versions": versions(results),
             "config": {k: (str(v) if isinstance(v, Path) else v) for k, v in config.items()},
-            "builds": build_status, "duration_s": time.perf_counter() - started,
+            "builds": build_status, "duration_s": time.perf_counter() - started, "load": load,
             "contender_keys": [c.key for c in CONTENDERS if c.key in config["contenders"]]}
     out = Path(config["out"])
     out.mkdir(parents=True, exist_ok=True)

@@ -49,6 +49,7 @@ class Subject:
     write: Optional[str] = "p.x = v"          # None: immutable
     sum_start: object = 0                     # start of sum(): NumPy int32 scalars would wrap
     csum: Optional[Callable] = None           # csum(container) -> sum of x, at C level
+    compiled: Optional[bool] = None           # compactclass only: is_compiled(cls)
     notes: list = field(default_factory=list)
 
     @property
@@ -175,9 +176,8 @@ def load_cc_record(schema: Schema) -> Subject:
     csum = None
     if compiled and build_status("cc_sum")["ok"]:
         csum = fused_sum(importlib.import_module("cc_sum"))
-    label = "compactclass record" + ("" if compiled else " (pure-Python fallback)")
-    return Subject(label=label, version=version, ns={"C": cls}, make="C(x, y, z)", csum=csum,
-                   notes=notes)
+    return Subject(label=_cc_label("compactclass record", compiled), version=version,
+                   ns={"C": cls}, make="C(x, y, z)", csum=csum, compiled=compiled, notes=notes)
 
 
 def load_cc_array(schema: Schema) -> Subject:
@@ -191,9 +191,13 @@ def load_cc_array(schema: Schema) -> Subject:
         notes.append("Cython sum: typed memoryview over np.asarray(array) (zero-copy buffer)")
     except ImportError:
         notes.append("no Cython sum: numpy is not installed")
-    label = "compactclass Array" + ("" if compiled else " (pure-Python fallback)")
-    return Subject(label=label, version=version, ns={}, build=lambda rows, n: cls.Array(rows),
-                   csum=csum if compiled else None, notes=notes)
+    return Subject(label=_cc_label("compactclass Array", compiled), version=version, ns={},
+                   build=lambda rows, n: cls.Array(rows), csum=csum if compiled else None,
+                   compiled=compiled, notes=notes)
+
+
+def _cc_label(label: str, compiled: bool) -> str:
+    return f"{label} ({'compiled' if compiled else 'pure-Python fallback'})"
 
 
 STDLIB = "contenders.stdlib_records"

@@ -20,24 +20,19 @@ def emit(message: dict) -> None:
     sys.stdout.flush()
 
 
-def pin_to_one_cpu() -> None:
-    """Stay on one core: fewer migrations, steadier timings (the parent runs workers one by one)."""
-    if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {max(os.sched_getaffinity(0))})
-
-
-def measure(contender, schema, n, sample_n, repeats) -> dict:
+def measure(contender, schema, n, sample_n, repeats, budget_s, clock) -> dict:
     from measure import Bench
     from suite import Skip
 
     result = {"contender": contender.key, "schema": schema.key, "label": contender.label,
               "library": contender.library, "optional": contender.optional,
               "status": "ok", "reason": "", "version": "", "figures": {}, "raw": {},
-              "errors": {}, "notes": [], "n": n}
+              "errors": {}, "noise": {}, "notes": [], "n": n,
+              "load_before": os.getloadavg()[0]}
     emit({"phase": "load"})
     try:
         subject = contender.load(schema)
-        bench = Bench(subject, schema, n, sample_n, repeats)
+        bench = Bench(subject, schema, n, sample_n, repeats, budget_s, clock)
         bench.smoke()
     except Skip as exc:
         return dict(result, status="skipped", reason=str(exc))
@@ -45,12 +40,14 @@ def measure(contender, schema, n, sample_n, repeats) -> dict:
         reason = f"does not work: {type(exc).__name__}: {exc}"[:400]
         return dict(result, status="skipped" if contender.optional else "failed", reason=reason)
     result.update(label=subject.label or contender.label, version=subject.version,
-                  notes=subject.notes, kind=subject.kind)
+                  notes=subject.notes, kind=subject.kind, compiled=subject.compiled)
     bench.run(lambda phase: emit({"phase": phase}))
     failed = [p for p in bench.ESSENTIAL if p in bench.errors]
     if failed:
         result.update(status="failed", reason=f"{failed[0]}: {bench.errors[failed[0]]}")
-    result.update(figures=bench.figures, raw=bench.raw, errors=bench.errors)
+    result.update(figures=bench.figures, raw=bench.raw, errors=bench.errors, noise=bench.noise,
+                  phase_seconds=bench.seconds)
+    bench.figures["cpu_share"] = bench.stopwatch.cpu_share
     return result
 
 
@@ -63,11 +60,14 @@ def main(argv=None) -> None:
     parser.add_argument("--schema", required=True, choices=sorted(SCHEMA_BY_KEY))
     parser.add_argument("--n", type=int, default=1_000_000, help="live records")
     parser.add_argument("--sample-n", type=int, default=100_000, help="records for ==, hash, pickle")
-    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--repeats", type=int, default=7, help="timed runs per figure (median)")
+    parser.add_argument("--budget", type=float, default=4.0,
+                        help="seconds per figure after which repeats stop (at least 3 runs)")
+    parser.add_argument("--clock", choices=("wall", "cpu"), default="wall",
+                        help="wall: perf_counter_ns; cpu: process_time_ns (busy machines)")
     args = parser.parse_args(argv)
-    pin_to_one_cpu()
     emit({"result": measure(CONTENDER_BY_KEY[args.contender], SCHEMA_BY_KEY[args.schema],
-                            args.n, args.sample_n, args.repeats)})
+                            args.n, args.sample_n, args.repeats, args.budget, args.clock)})
 
 
 if __name__ == "__main__":

@@ -37,11 +37,9 @@ except ImportError:  # Python 3.10: type checkers read typing_extensions' versio
 @dataclass_transform(field_specifiers=(field,))
 def compact(cls=None, /, **options):
     """Make ``cls`` a compact record; takes @dataclass's options (``frozen``, ``order``, ...)."""
-    checked = check_options(options)
-
     def wrap(user_class):
         from .binding import make_record
-        return make_record(user_class, checked)
+        return make_record(user_class, check_options(options, user_class))
 
     return wrap if cls is None else wrap(cls)
 

@@ -230,6 +230,10 @@ def buffer_records(item: ItemLayout, obj, where: str) -> tuple:
     if view.format in ("B", "b", "c") and view.itemsize == 1:
         nbytes = view.nbytes
     else:
+        if "T{" not in view.format:
+            raise ValueError(f"{where}: format {view.format!r} ({view.itemsize}-byte items) has "
+                             f"no named fields; {item.qualname} needs {item.buffer_format!r} "
+                             f"(a matching structured array, or raw bytes)")
         if view.itemsize != item.size:
             raise ValueError(f"{where}: the buffer's item size is {view.itemsize} bytes, "
                              f"{item.qualname} records are {item.size} bytes "

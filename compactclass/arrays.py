@@ -1,11 +1,140 @@
-"""Record arrays: ``Point.Array`` (the compiled ``PointArray`` or the pure-Python fallback).
+"""Record arrays: ``Point.Array`` holds many Point records contiguously, at their payload size.
 
-(Being implemented for the record-arrays issue.)
+    from geometry import Point
+    a = Point.Array([(1, 2, 3), Point(4, 5)])   # records or tuples of every field value
+    a.append((7, 8, 9))
+    b = Point.Array.zeros(1_000_000)            # 12 bytes per record for three i32 fields
+
+Compiled, ``Point.Array`` is the generated ``PointArray`` (a subclass of
+``compactclass._runtime.RecordArray`` whose records live in a ``cc_vec``); in fallback mode it is
+a pure-Python class from :func:`compactclass.array_fallback.make_fallback_array`, storing the
+same bytes in a ``bytearray``. Both follow this contract:
+
+- ``a[i]`` is a **copy**: a new, independent record (value semantics, like reading from a list
+  of ints). Changing it does not change the array; write back explicitly::
+
+      p = a[0]
+      p.x = 10            # a is unchanged
+      a[0] = p            # now it is (checked like Point(...): OverflowError, TypeError)
+      a.x[0] = 10         # or write one field in place through the column
+
+  A copy cannot dangle, whatever happens to the array later, and it is a real ``Point`` (==,
+  hash, pickle, isinstance all work). Slices (``a[1:3]``) are new arrays.
+- ``a[i] = value``, ``append``, ``insert``, ``extend`` check every value as the record's
+  constructor does and change nothing when one is bad (``extend`` is all or nothing).
+- ``a.x`` (``a.column("x")`` for any field, including one whose name clashes with an array
+  method) is a live column view: it holds the array, re-reads its length at every access, and
+  exports a strided, writable, zero-copy buffer (``np.asarray(a.x)``).
+- The buffer protocol exports the records with their C layout (``memoryview(a)``,
+  ``np.asarray(a)``: a structured array, fields in storage order). While a buffer (of the
+  array or of a column) is alive, anything that would resize or move the storage raises
+  BufferError and changes nothing; in-place writes are allowed. The pure-Python fallback
+  cannot export a buffer itself before Python 3.12, so there ``np.asarray(a)`` goes through
+  ``__array__`` (still zero-copy, same dtype) and ``memoryview(a)`` needs the compiled build.
+- Pickles are ``(restore_array_v1, (Point, header, raw records))``: the record class by
+  reference (so either mode loads them), a header with the item layout, validated on load.
 """
 from __future__ import annotations
 
-__all__ = ["attach_array"]
+from .array_format import (buffer_records, check_bools, check_pickle_header, item_layout,
+                           pickle_header)
+from .checks import _short_repr
+
+__all__ = ["attach_array", "restore_array_v1", "ArrayInfo", "buffer_records", "value_error",
+           "export_error", "array_repr", "column_repr"]
+
+REPR_RECORDS = 5      # records an array's repr shows
+REPR_VALUES = 10      # values a column's repr shows
+
+
+class ArrayInfo:
+    """What both kinds of array know about their records; ``Point.Array.__compact_array__``."""
+
+    __slots__ = ("record", "item", "header", "what", "compiled")
+
+    def __init__(self, record, item, compiled: bool):
+        self.record = record                # the record class (compiled or fallback)
+        self.item = item                    # array_format.ItemLayout
+        self.header = pickle_header(item)
+        self.what = item.what               # "Point.Array", for messages
+        self.compiled = compiled
+
+    def __repr__(self):
+        mode = "compiled" if self.compiled else "pure-Python fallback"
+        return f"<record array info {self.what}: {self.item.size}-byte items, {mode}>"
 
 
 def attach_array(cls, info) -> None:
-    """Give record class ``cls`` its ``Array`` attribute (compiled or fallback)."""
+    """Give record class ``cls`` its ``Array`` attribute (compiled or fallback).
+
+    Records without fields have no array (an item would have no bytes).
+    """
+    if not info.spec.fields:
+        return
+    item = item_layout(info.layout)
+    if info.compiled:
+        from . import _runtime
+        array_cls = getattr(info.module, f"{info.spec.name}Array")
+        _runtime.set_type_attribute(array_cls, "__compact_array__", ArrayInfo(cls, item, True))
+        _runtime.set_type_attribute(cls, "Array", array_cls)
+    else:
+        from .array_fallback import make_fallback_array
+        setattr(cls, "Array", make_fallback_array(cls, info.spec, item,
+                                                  ArrayInfo(cls, item, False)))
+
+
+def restore_array_v1(cls, header, payload):
+    """Unpickle a record array: check the header and the raw records, then copy them in."""
+    array_cls = getattr(cls, "Array", None) if hasattr(cls, "__compact__") else None
+    if array_cls is None:
+        raise TypeError(f"cannot unpickle a record array of {cls!r}: not a compact record "
+                        f"with an Array")
+    info = array_cls.__compact_array__
+    check_pickle_header(info.item, header)
+    where = f"{info.what}: corrupt pickle"
+    if not isinstance(payload, bytes):
+        raise ValueError(f"{where}: the records must be bytes, not {type(payload).__name__}")
+    if len(payload) % info.item.size:
+        raise ValueError(f"{where}: {len(payload)} bytes are not a whole number of "
+                         f"{info.item.size}-byte records (truncated?)")
+    check_bools(info.item, memoryview(payload), where)
+    return array_cls.frombuffer(payload)
+
+
+# --------------------------------------------------------------------------- messages
+# (one place for both modes, so compiled and fallback arrays raise the same text)
+
+def value_error(record, value) -> TypeError:
+    spec = record.__compact__.spec
+    names = ", ".join(f.name for f in spec.fields)
+    count = len(spec.fields)
+    if isinstance(value, (tuple, list)):
+        return TypeError(f"{spec.qualname}.Array: expected {count} field values ({names}), "
+                         f"got {len(value)}")
+    return TypeError(f"{spec.qualname}.Array: expected a {spec.qualname} or a tuple of its "
+                     f"{count} field values ({names}), got {type(value).__name__} "
+                     f"{_short_repr(value)}")
+
+
+def export_error(what: str) -> BufferError:
+    return BufferError(f"{what}: cannot resize while a buffer of it is exported (a "
+                       f"memoryview, NumPy array or column buffer is alive)")
+
+
+def index_error(what: str) -> IndexError:
+    return IndexError(f"{what} index out of range")
+
+
+def index_type_error(what: str, index) -> TypeError:
+    return TypeError(f"{what} indices must be integers or slices, not {type(index).__name__}")
+
+
+def array_repr(what: str, n: int, shown: list) -> str:
+    items = ", ".join(map(repr, shown)) + (", ..." if n > len(shown) else "")
+    return f"<{what} of {n} record{'' if n == 1 else 's'}: [{items}]>"
+
+
+def column_repr(where: str, ctype_name: str, n: int, shown: list) -> str:
+    items = ", ".join(map(repr, shown)) + (", ..." if n > len(shown) else "")
+    return f"<column {where} ({ctype_name}) of {n} record{'' if n == 1 else 's'}: [{items}]>"
+

@@ -15,6 +15,7 @@ import inspect
 import os
 import sys
 import threading
+import types
 import warnings
 from typing import Optional
 
@@ -151,11 +152,22 @@ def _load_compiled(spec: RecordSpec, base: Optional[RecordInfo]):
     return module
 
 
+def _stacklevel_outside_package() -> int:
+    """The stacklevel, for a warnings.warn() in this function's caller, of the first frame
+    outside compactclass: the declaration, whether it used @compact or @compact(...)."""
+    package = os.path.dirname(os.path.abspath(__file__)) + os.sep
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_code.co_filename.startswith(package):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
 def _stale(spec: RecordSpec, module_name: str, why: str):
     source = os.path.basename(spec.file) if spec.file else spec.module
     warnings.warn(f"{spec.module}.{spec.qualname}: not using the compiled module {module_name}: "
                   f"{why}. Rebuild with `python -m compactclass build {source}`; using the "
-                  f"pure-Python fallback meanwhile.", StaleBuildWarning, stacklevel=4)
+                  f"pure-Python fallback meanwhile.", StaleBuildWarning,
+                  stacklevel=_stacklevel_outside_package())
     return None
 
 
@@ -197,6 +209,15 @@ def _twin(spec: RecordSpec, user_class, base_twin):
                                       namespace=namespace, **options)
 
 
+def _signature(spec: RecordSpec, user_class, twin) -> inspect.Signature:
+    """What inspect.signature(record) reports: the twin's (generated or inherited __init__), or
+    that of the class body's own __init__ without its first parameter."""
+    if "__init__" not in spec.user_specials:
+        return inspect.signature(twin)
+    signature = inspect.signature(vars(user_class)["__init__"])
+    return signature.replace(parameters=list(signature.parameters.values())[1:])
+
+
 def _common_attributes(spec: RecordSpec, user_class, info: RecordInfo) -> dict:
     """Class attributes both modes get (everything but the methods that differ)."""
     twin = info.twin
@@ -206,7 +227,7 @@ def _common_attributes(spec: RecordSpec, user_class, info: RecordInfo) -> dict:
         "__annotations__": dict(vars(user_class).get("__annotations__", {})),
         "__dataclass_fields__": twin.__dataclass_fields__,
         "__dataclass_params__": twin.__dataclass_params__,
-        "__signature__": inspect.signature(twin),
+        "__signature__": _signature(spec, user_class, twin),
         "__replace__": _replace,
         "__compact__": info,
     })
@@ -234,6 +255,34 @@ def _retarget_class_cells(namespace: dict, old, new) -> None:
                 cell.cell_contents = new
 
 
+def _own_class_cell(value, owner):
+    """value, or a copy of it whose ``__class__`` cell holds owner when another class (the
+    compiled twin of a fallback) already claimed the original's cell: a function has one cell,
+    and zero-argument super() in each class needs its own."""
+    if isinstance(value, (classmethod, staticmethod)):
+        fn = _own_class_cell(value.__func__, owner)
+        return value if fn is value.__func__ else type(value)(fn)
+    if isinstance(value, property):
+        parts = (value.fget, value.fset, value.fdel)
+        copies = tuple(_own_class_cell(fn, owner) for fn in parts)
+        return value if copies == parts else type(value)(*copies, value.__doc__)
+    code = getattr(value, "__code__", None)
+    if not isinstance(value, types.FunctionType) or "__class__" not in code.co_freevars:
+        return value
+    index = code.co_freevars.index("__class__")
+    if value.__closure__[index].cell_contents is owner:
+        return value
+    closure = list(value.__closure__)
+    closure[index] = types.CellType(owner)
+    copy = types.FunctionType(code, value.__globals__, value.__name__, value.__defaults__,
+                              tuple(closure))
+    copy.__kwdefaults__ = value.__kwdefaults__
+    copy.__dict__.update(value.__dict__)
+    for name in ("__qualname__", "__doc__", "__module__", "__annotations__"):
+        setattr(copy, name, getattr(value, name))
+    return copy
+
+
 # --------------------------------------------------------------------------- the two modes
 
 def _base_info(spec: RecordSpec, user_class) -> Optional[RecordInfo]:
@@ -248,7 +297,8 @@ def _build_fallback(spec: RecordSpec, user_class, info: Optional[RecordInfo] = N
     if info is None:
         info = RecordInfo(spec, False, None, _twin(spec, user_class, base and base.twin),
                           user_class)
-    attrs = _common_attributes(spec, user_class, info)
+    attrs = {name: _own_class_cell(value, user_class)
+             for name, value in _common_attributes(spec, user_class, info).items()}
     attrs.update(fallback.fallback_methods(spec))
     attrs.update(__slots__=fallback.fallback_slots(spec), __module__=spec.module,
                  __qualname__=spec.qualname)

@@ -73,25 +73,38 @@ def load_specs(decl: Declaration) -> list:
     return specs
 
 
-def _write_if_changed(path: str, text: str) -> bool:
-    """Write text atomically; leave the file (and its mtime) alone when it is unchanged."""
+def _unchanged(path: str, text: str) -> bool:
     try:
         with open(path, encoding="utf-8") as existing:
-            if existing.read() == text:
-                return False
+            return existing.read() == text
     except FileNotFoundError:
-        pass
-    folder = os.path.dirname(path)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".compactclass-", suffix=".tmp")
+        return False
+
+
+def _write_all_or_none(files: dict) -> None:
+    """Write the changed files of {path: text}, leaving unchanged ones (and their mtimes)
+    alone. Every text goes to a temporary file first; the generated files are replaced only
+    once all are written, so a failure leaves the old set (or none) and no temporary file."""
+    pending = []
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return True
+        for path, text in files.items():
+            if os.path.isdir(path):
+                raise IsADirectoryError(f"{path}: a folder is in the way of a generated file")
+            if _unchanged(path, text):
+                continue
+            fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".compactclass-",
+                                       suffix=".tmp")
+            pending.append((tmp, path))
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                out.write(text)
+        while pending:
+            tmp, path = pending[0]
+            os.replace(tmp, path)
+            pending.pop(0)
+    finally:
+        for tmp, _ in pending:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
 
 
 def generate(path: str) -> Declaration:
@@ -102,8 +115,7 @@ def generate(path: str) -> Declaration:
     folder = os.path.dirname(decl.path)
     if not os.access(folder, os.W_OK):
         raise PermissionError(f"{folder}: cannot write the generated files here")
-    for ext, text in sources.items():
-        _write_if_changed(decl.output(ext), text)
+    _write_all_or_none({decl.output(ext): text for ext, text in sources.items()})
     return decl
 
 
@@ -144,8 +156,9 @@ def build_inplace(paths, quiet: bool = True) -> list:
             with tempfile.TemporaryDirectory(prefix="compactclass-build-") as tmp:
                 dist = Distribution({"name": decl.compiled_module, "ext_modules": ext_modules,
                                      "script_name": "compactclass",
+                                     # (no build/ folder left in the user's project)
                                      "script_args": ["build_ext", "--inplace",
-                                                     "--build-temp", tmp]})
+                                                     "--build-temp", tmp, "--build-lib", tmp]})
                 if quiet:
                     dist.verbose = 0
                 dist.parse_command_line()

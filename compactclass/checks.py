@@ -16,6 +16,7 @@ The rules (the same in both modes):
 """
 from __future__ import annotations
 
+import math
 import operator
 import struct
 
@@ -66,7 +67,7 @@ def _as_double(ctype, where, value) -> float:
         if hasattr(kind, "__float__"):
             result = kind.__float__(value)
             if not isinstance(result, float):
-                raise TypeError(f"{kind.__name__}.__float__ returned non-float "
+                raise TypeError(f"{where}: {kind.__name__}.__float__ returned non-float "
                                 f"(type {type(result).__name__})")
             return float(result)
         if hasattr(kind, "__index__"):
@@ -80,9 +81,14 @@ def _as_float(ctype, where, value) -> float:
     number = _as_double(ctype, where, value)
     if ctype.size == 4:
         try:
-            return struct.unpack("f", struct.pack("f", number))[0]
+            rounded = struct.unpack("f", struct.pack("f", number))[0]
         except OverflowError:
+            rounded = math.inf
+        # struct.pack("f") gives inf for some finite doubles beyond the f32 range (3.11) and
+        # raises for others; C's (float) cast gives inf, which compiled code rejects the same way
+        if math.isinf(rounded) and not math.isinf(number):
             raise range_error(where, ctype.name, None, None, value) from None
+        return rounded
     return number
 
 

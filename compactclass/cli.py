@@ -34,11 +34,15 @@ def main(argv=None) -> int:
     p.add_argument("target", metavar="module:Class")
     args = parser.parse_args(argv)
 
+    from setuptools.errors import BaseError, CCompilerError
+
     from . import build
+    path = None
     try:
         if args.command == "build":
-            for decl in build.build_inplace(args.paths, quiet=not args.verbose):
-                print(f"built {decl.compiled_module} from {decl.path}")
+            for path in args.paths:
+                for decl in build.build_inplace([path], quiet=not args.verbose):
+                    print(f"built {decl.compiled_module} from {decl.path}")
         elif args.command == "generate":
             for path in args.paths:
                 decl = build.generate(path)
@@ -48,5 +52,10 @@ def main(argv=None) -> int:
     except (OSError, SyntaxError, TypeError, ValueError, OverflowError, ImportError,
             AttributeError) as exc:
         print(f"compactclass {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    except (CCompilerError, BaseError) as exc:  # the C compiler or setuptools failed
+        hint = "" if args.verbose else " (run with -v to see the compiler's output)"
+        print(f"compactclass {args.command}: error: {path}: compiling failed: {exc}{hint}",
+              file=sys.stderr)
         return 1
     return 0

@@ -108,6 +108,24 @@ def _reduce(spec: RecordSpec):
                          {"__cc_restore": restore_v1, "__cc_reduce_subclass": reduce_subclass})
 
 
+def _new(spec: RecordSpec):
+    """__new__ of a record without a generated __init__ (init=False, or an __init__ in the class
+    body): every field starts at its zero, as a compiled record's C fields do, and a call with
+    arguments that no __init__ takes is refused, as object() refuses it."""
+    zeros = tuple((f.name, f.ctype.zero) for f in spec.fields)
+
+    def __new__(cls, *args, **kwargs):
+        if (args or kwargs) and cls.__init__ is object.__init__:
+            raise TypeError(f"{cls.__name__}() takes no arguments")
+        self = object.__new__(cls)
+        for name, zero in zeros:
+            object.__setattr__(self, name, zero)
+        return self
+
+    __new__.__qualname__ = f"{spec.qualname}.__new__"
+    return __new__
+
+
 ORDER_METHODS = (("__lt__", "<"), ("__le__", "<="), ("__gt__", ">"), ("__ge__", ">="))
 
 
@@ -118,6 +136,8 @@ def fallback_methods(spec: RecordSpec) -> dict:
     user = set(spec.user_specials)
     if spec.options.init and "__init__" not in user:
         methods["__init__"] = _init(spec)
+    else:
+        methods["__new__"] = _new(spec)
     if spec.options.repr and "__repr__" not in user:
         methods["__repr__"] = _repr(spec)
     if spec.options.eq and "__eq__" not in user:

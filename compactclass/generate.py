@@ -20,12 +20,14 @@ What a generated record is made of (for a record ``Point``):
 """
 from __future__ import annotations
 
+import builtins
 import os
 from typing import Iterable
 
-from .generate_array import array_pxd, array_pyi, array_pyx
-from .layout import Layout, compute_layout, storage_order
-from .spec import GENERATOR_VERSION, SLOT_SPECIALS, FieldSpec, RecordSpec
+from .generate_array import (array_names, array_pxd, array_pxd_header, array_pyi,
+                             array_pyi_header, array_pyx)
+from .layout import Layout, c_member, compute_layout, storage_order
+from .spec import CYTHON_KEYWORDS, GENERATOR_VERSION, SLOT_SPECIALS, FieldSpec, RecordSpec
 
 __all__ = ["generate_pyx", "generate_pxd", "generate_pyi", "GeneratedModule", "generate_module"]
 
@@ -122,7 +124,7 @@ def pxd_class(spec: RecordSpec, layout: Layout) -> list:
     if spec.options.weakref_slot and not (spec.base and spec.base.weakref):
         lines.append(f"{INDENT}cdef object __weakref__")
     for f in storage_order(spec.own_fields):
-        lines.append(f"{INDENT}cdef {f.ctype.c_name} {f.name}  # {f.ctype.name}, offset "
+        lines.append(f"{INDENT}cdef {f.ctype.c_name} {c_member(f)}  # {f.ctype.name}, offset "
                      f"{layout.slot(f.name).offset}")
     if len(lines) == 2:
         lines.append(f"{INDENT}pass")
@@ -138,7 +140,7 @@ def generate_pxd(specs: list, source_file: str) -> str:
     lines = _header(source_file, "declaration file") + [
         "# Other Cython modules `cimport` these classes to read and write fields at C level.",
         "# cython: language_level=3", ""]
-    lines += _ctype_cimports(specs) + [""]
+    lines += _ctype_cimports(specs) + array_pxd_header(specs) + [""]
     for spec in specs:
         layout = compute_layout(spec)
         lines += ["", *pxd_class(spec, layout), ""]
@@ -150,9 +152,23 @@ def generate_pxd(specs: list, source_file: str) -> str:
 
 # --------------------------------------------------------------------------- .pyx methods
 
+def _has_init(spec: RecordSpec) -> bool:
+    """True when the record or one of its bases has an __init__ (generated or from the body)."""
+    while spec is not None:
+        if spec.options.init or "__init__" in spec.user_specials:
+            return True
+        spec = spec.base
+    return False
+
+
 def method_init(spec: RecordSpec) -> list:
     if not generated_init(spec):
-        return []
+        if _has_init(spec):
+            return []
+        # Cython's tp_new takes any arguments: refuse them as object() and a dataclass do.
+        return ["def __init__(self, *args, **kwargs):",
+                f"{INDENT}if args or kwargs:",
+                f'{INDENT * 2}raise TypeError(f"{{type(self).__name__}}() takes no arguments")']
     n = _names(spec)
     body = [f"cdef tuple values = {n['binder']}(self, *args, **kwargs)",
             f"{n['fill']}(self, _cc.PySequence_Fast_ITEMS(values))"]
@@ -214,6 +230,12 @@ def method_reduce(spec: RecordSpec) -> list:
 def method_trampoline(spec: RecordSpec, name: str) -> list:
     arity = SLOT_SPECIALS[name]
     user = f'{_names(spec)["user"]}["{name}"]'
+    if name == "__init__":  # a Cython __init__ cannot return a value: check it as type() does
+        return ["def __init__(self, *args, **kwargs):",
+                f"{INDENT}result = {user}(self, *args, **kwargs)",
+                f"{INDENT}if result is not None:",
+                f"{INDENT * 2}raise TypeError(f\"__init__() should return None, not "
+                f"'{{type(result).__name__}}'\")"]
     if arity < 0:
         return [f"def {name}(self, *args, **kwargs):",
                 f"{INDENT}return {user}(self, *args, **kwargs)"]
@@ -248,8 +270,10 @@ def pyx_class(spec: RecordSpec, layout: Layout) -> list:
 # --------------------------------------------------------------------------- .pyx functions
 
 def func_getset(spec: RecordSpec) -> list:
+    # Every field, inherited ones too: the record's own descriptors shadow its base's, so an
+    # error names this record (``Child.x``) on every path, as the fallback's does.
     n, lines = _names(spec), []
-    for f in spec.own_fields:
+    for f in spec.fields:
         lines += [f"cdef object {_getter_name(spec, f)}(object self, void *closure):",
                   f"{INDENT}return {python_value(f, f'(<{spec.name}>self)')}", ""]
         if spec.options.frozen:
@@ -260,9 +284,9 @@ def func_getset(spec: RecordSpec) -> list:
                   f'{INDENT * 2}raise _checks.delete_error("{spec.where(f.name)}")',
                   f"{INDENT}(<{spec.name}>self).{f.name} = {convert_expr(spec, f, '<object>value')}",
                   f"{INDENT}return 0", ""]
-    count = len(spec.own_fields) + 1
+    count = len(spec.fields) + 1
     lines += [f"cdef PyGetSetDef {n['getset']}[{count}]"]
-    for i, f in enumerate(spec.own_fields):
+    for i, f in enumerate(spec.fields):
         setter = "_frozen_setter" if spec.options.frozen else _setter_name(spec, f)
         lines.append(f'{n["getset"]}[{i}] = PyGetSetDef(b"{f.name}", {_getter_name(spec, f)}, '
                      f'{setter}, b"{f.name}: {f.ctype.name}", <void *><const char *>b"{f.name}")')
@@ -372,6 +396,8 @@ def module_setup(spec: RecordSpec) -> list:
              f"{INDENT}_cc.cc_type_set_alloc({t}, {n['alloc']}, {n['free']})"]
     if generated_init(spec):
         lines.append(f"_cc.cc_type_set_vectorcall({t}, <_cc.cc_vectorcall_fn>{n['vectorcall']})")
+    if spec.base is not None:
+        lines.append(f"_cc.cc_type_inherit_richcompare({t})")
     return lines
 
 
@@ -444,6 +470,7 @@ def pyi_class(spec: RecordSpec) -> list:
 def generate_pyi(specs: list, source_file: str) -> str:
     lines = _header(source_file, "stub") + ["# Type information for the compiled module; import "
                                             "the records from their declaring module.", ""]
+    lines += array_pyi_header(specs)
     for spec in specs:
         lines += ["", *pyi_class(spec), ""]
         array = array_pyi(spec)
@@ -462,13 +489,31 @@ class GeneratedModule:
         return (("pyx", self.pyx), ("pxd", self.pxd), ("pyi", self.pyi))
 
 
+# Names a generated .pyx/.pxd/.pyi already binds at module level (what it cimports and imports)
+# or reaches as builtins: a record of that name would shadow them.
+MODULE_NAMES = frozenset({
+    "cython", "PyObject", "PyTypeObject", "PyGetSetDef", "cc_arena", "RecordArray", "memset",
+    "NULL", "_cc", "_checks", "_reduce_subclass", "_restore_v1", "_frozen_setter",
+    "_frozen_setter_py", "_import_declaration", "Any", "Iterable", "Iterator", "SupportsIndex",
+    "overload",
+    *(f"{kind}{bits}_t" for kind in ("int", "uint") for bits in (8, 16, 32, 64)),
+    *(f"INT{bits}_{end}" for bits in (8, 16, 32, 64) for end in ("MIN", "MAX")),
+    *(f"UINT{bits}_MAX" for bits in (8, 16, 32, 64)),
+    *(name for name in dir(builtins) if not name.startswith("_")),
+}) | CYTHON_KEYWORDS
+
+
 def check_names(specs: list) -> None:
     """Generated module-level names must not collide with each other or with a record."""
     seen = {}
     for spec in specs:
+        if spec.name in MODULE_NAMES:
+            raise TypeError(f"{spec.qualname}: a compiled record cannot be named {spec.name!r}, "
+                            f"a name the generated module already uses; rename the record")
         names = [spec.name, *_names(spec).values()]
-        names += [_getter_name(spec, f) for f in spec.own_fields]
-        names += [_setter_name(spec, f) for f in spec.own_fields]
+        names += [_getter_name(spec, f) for f in spec.fields]
+        names += [_setter_name(spec, f) for f in spec.fields]
+        names += list(array_names(spec).values())
         names += [_attr_name_constant(spec, f) for f in spec.fields]
         names += [f"_{spec.name}_getattro", f"_{spec.name}_setattro"]
         for name in names:

@@ -13,7 +13,7 @@ from typing import Optional
 
 from .spec import FieldSpec, RecordSpec
 
-__all__ = ["FieldSlot", "Layout", "compute_layout", "format_layout", "OBJECT_HEADER"]
+__all__ = ["FieldSlot", "Layout", "c_member", "compute_layout", "format_layout", "OBJECT_HEADER"]
 
 OBJECT_HEADER = 16      # ob_refcnt + ob_type on a 64-bit, GIL-enabled CPython
 POINTER = 8
@@ -82,6 +82,13 @@ class Layout:
             if s.field.name == name:
                 return s
         raise KeyError(name)
+
+
+def c_member(field) -> str:
+    """A field's declarator in a generated C struct: the Python name, which Cython code uses,
+    and a C name of its own, because a valid field name can be a C macro of the platform's
+    headers (``linux``, ``errno``, ``EOF``, ``NULL``, ``INT32_MAX``, ...)."""
+    return f'{field.name} "cc_f_{field.name}"'
 
 
 def storage_order(fields) -> list:

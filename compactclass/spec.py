@@ -22,13 +22,17 @@ __all__ = ["FieldSpec", "Options", "RecordSpec", "field", "FieldInfo", "build_sp
            "GENERATOR_VERSION"]
 
 # Bumped whenever generated code changes shape, so builds from an older generator count as stale.
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 
 OPTION_NAMES = ("init", "repr", "eq", "order", "unsafe_hash", "frozen", "match_args", "kw_only",
                 "weakref_slot")
 
 # Names a field may not take: the runtime and generated code own them.
 RESERVED_FIELD_NAMES = frozenset({"Array"})
+# Words the Cython language reserves beyond Python's keywords (Cython/Compiler/Scanning.py):
+# a compiled record cannot declare a C attribute of that name.
+CYTHON_KEYWORDS = frozenset({"cdef", "cpdef", "ctypedef", "cimport", "include", "DEF", "IF",
+                             "ELIF", "ELSE"})
 
 # Special methods a class body may define. Each one that CPython reaches through a type slot
 # is compiled as a small trampoline that calls the user's function; the rest are looked up in
@@ -245,6 +249,9 @@ def _make_field(cls, spec_name, name, annotation, value, kw_only_default, where)
             or name.startswith("__cc_") or name in RESERVED_FIELD_NAMES:
         raise TypeError(f"{fwhere}: the name is reserved (dunder names, names starting with "
                         f"__cc_, and {', '.join(sorted(RESERVED_FIELD_NAMES))} cannot be fields)")
+    if name in CYTHON_KEYWORDS:
+        raise TypeError(f"{fwhere}: the name is reserved: {name!r} is a Cython keyword, so the "
+                        f"compiled record cannot have a field of that name")
     ctype = ctype_of_annotation(annotation)
     if ctype is None:
         raise TypeError(f"{fwhere}: unsupported annotation {annotation!r}; supported field "
@@ -262,7 +269,10 @@ def _make_field(cls, spec_name, name, annotation, value, kw_only_default, where)
         if type(default).__hash__ is None:
             raise ValueError(f"{fwhere}: mutable default {type(default)} is not allowed: use "
                              f"default_factory")
-        default = checks.convert(ctype, f"{spec_name}.{name}", default)
+        try:
+            default = checks.convert(ctype, f"{spec_name}.{name}", default)
+        except (TypeError, OverflowError) as exc:
+            raise type(exc)(f"{fwhere}: invalid default {default!r}: {exc}") from None
     metadata = types.MappingProxyType(dict(info.metadata)) if info.metadata else None
     kw_only = kw_only_default if info.kw_only is MISSING else bool(info.kw_only)
     return FieldSpec(name=name, ctype=ctype, annotation=annotation, default=default,
@@ -274,11 +284,14 @@ def _make_field(cls, spec_name, name, annotation, value, kw_only_default, where)
 def _own_fields(cls, options: Options, where) -> list:
     namespace = vars(cls)
     annotations = namespace.get("__annotations__", {})
-    fields, kw_only = [], options.kw_only
+    fields, kw_only, marker = [], options.kw_only, None
     for name, raw in annotations.items():
         annotation = _resolve_annotation(cls, name, raw, where)
         if annotation is dataclasses.KW_ONLY:
-            kw_only = True
+            if marker is not None:  # as dataclasses: a second marker is a mistake
+                raise TypeError(f"{where}, field {name!r}: KW_ONLY was already given (field "
+                                f"{marker!r})")
+            kw_only, marker = True, name
             continue
         if _is_classvar(annotation):
             continue
@@ -336,14 +349,17 @@ def _user_specials(cls, options: Options, where) -> tuple:
     return tuple(found)
 
 
-def check_options(options: dict) -> Options:
+def check_options(options: dict, cls=None) -> Options:
+    """Validate @compact's options; errors name the declared class when it is given."""
+    where = f"{_declared_at(cls)}: " if cls is not None else ""
     unknown = sorted(set(options) - set(OPTION_NAMES))
     if unknown:
-        raise TypeError(f"compact() got unexpected option(s) {', '.join(map(repr, unknown))}; "
-                        f"valid options are {', '.join(OPTION_NAMES)}")
+        raise TypeError(f"{where}compact() got unexpected option(s) "
+                        f"{', '.join(map(repr, unknown))}; valid options are "
+                        f"{', '.join(OPTION_NAMES)}")
     opts = Options(**{k: bool(v) for k, v in options.items()})
     if opts.order and not opts.eq:
-        raise ValueError("eq must be true if order is true")
+        raise ValueError(f"{where}eq must be true if order is true")
     return opts
 
 

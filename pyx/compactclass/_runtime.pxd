@@ -34,6 +34,7 @@ cdef extern from "compactclass/typeslots.h":
     ctypedef object (*cc_vectorcall_fn)(object, PyObject **, size_t, PyObject *)
     void cc_type_set_alloc(PyTypeObject *t, allocfunc a, freefunc f)
     void cc_type_set_vectorcall(PyTypeObject *t, cc_vectorcall_fn f)
+    void cc_type_inherit_richcompare(PyTypeObject *t)
     PyTypeObject *cc_type_of(void *o)
     ctypedef object (*cc_getattro_fn)(object, object)
     ctypedef int (*cc_setattro_fn)(object, object, PyObject *) except -1
@@ -58,20 +59,22 @@ cdef inline int64_t to_signed(object value, int64_t lo, int64_t hi, str where,
                               str ctype_name) except? -1:
     cdef int overflow = 0
     cdef long long result
+    cdef object number = value  # errors show the value given, not its __index__()
     if not PyLong_CheckExact(value):
-        value = index_or_raise(value, where, ctype_name)
-    result = PyLong_AsLongLongAndOverflow(value, &overflow)
+        number = index_or_raise(value, where, ctype_name)
+    result = PyLong_AsLongLongAndOverflow(number, &overflow)
     if overflow or result < lo or result > hi:
         raise_range_error(where, ctype_name, value)
     return result
 
 
 cdef inline uint64_t to_unsigned(object value, uint64_t hi, str where, str ctype_name) except? 0:
+    cdef object number = value  # errors show the value given, not its __index__()
     if not PyLong_CheckExact(value):
-        value = index_or_raise(value, where, ctype_name)
-    if value < 0 or value > hi:
+        number = index_or_raise(value, where, ctype_name)
+    if number < 0 or number > hi:
         raise_range_error(where, ctype_name, value)
-    return <uint64_t>value
+    return <uint64_t>number
 
 
 cdef inline double to_double(object value, str where, str ctype_name) except? -1.0:

@@ -202,7 +202,7 @@ def arena_types():
 
 cimport cython
 from cpython.buffer cimport PyObject_GetBuffer, PyBuffer_Release, PyBUF_SIMPLE, PyBUF_FORMAT, \
-    PyBUF_ND, PyBUF_STRIDES
+    PyBUF_ND, PyBUF_STRIDES, PyBUF_C_CONTIGUOUS, PyBUF_F_CONTIGUOUS, PyBUF_ANY_CONTIGUOUS
 from cpython.bytes cimport PyBytes_FromStringAndSize
 from cpython.mem cimport PyMem_Malloc, PyMem_Free, PyMem_RawMalloc, PyMem_RawRealloc, \
     PyMem_RawFree
@@ -281,7 +281,7 @@ cdef void _tmp_close(_item_tmp *t) noexcept:
 
 cdef inline Py_ssize_t _max_len(size_t itemsize) noexcept:
     """The largest record count whose byte size fits a Py_ssize_t."""
-    return <Py_ssize_t>(<size_t>PY_SSIZE_T_MAX / itemsize)
+    return <Py_ssize_t>(<size_t>PY_SSIZE_T_MAX // itemsize)
 
 cdef inline Py_ssize_t _normalize(Py_ssize_t i, Py_ssize_t length) noexcept:
     """i (negative counts from the end) as an index into length items, or -1."""
@@ -316,8 +316,7 @@ cdef int _vec_ok(int err, object array) except -1:
 
 cdef int _check_resizable(RecordArray a) except -1:
     if a.exports > 0:
-        raise BufferError(f"{_what(a)}: cannot resize while its buffer is exported "
-                          f"({a.exports} memoryview/NumPy/column export(s) alive)")
+        raise _arrays.export_error(_what(a))
     return 0
 
 cdef int _check_growth(RecordArray a, Py_ssize_t length, Py_ssize_t extra) except -1:
@@ -619,10 +618,9 @@ cdef class RecordArray:
 
     def shrink_to_fit(self):
         """Free the unused capacity (afterwards a record costs exactly its item size)."""
-        if self.vec.cap == self.vec.len:
-            return
         _check_resizable(self)
-        _vec_ok(cc_vec_shrink_to_fit(&self.vec), self)
+        if self.vec.cap != self.vec.len:
+            _vec_ok(cc_vec_shrink_to_fit(&self.vec), self)
 
     def __sizeof__(self):
         return object.__sizeof__(self) + <Py_ssize_t>(self.vec.cap * self.vec.itemsize)
@@ -982,7 +980,11 @@ cdef class RecordColumn:
 
     def __getbuffer__(self, Py_buffer *view, int flags):
         cdef RecordArray a = self.array
-        if (flags & PyBUF_STRIDES) != PyBUF_STRIDES and a.kind.itemsize != <size_t>self.size:
+        cdef bint contiguous = (flags & PyBUF_STRIDES) != PyBUF_STRIDES or \
+            (flags & PyBUF_ANY_CONTIGUOUS) == PyBUF_ANY_CONTIGUOUS or \
+            (flags & PyBUF_C_CONTIGUOUS) == PyBUF_C_CONTIGUOUS or \
+            (flags & PyBUF_F_CONTIGUOUS) == PyBUF_F_CONTIGUOUS
+        if contiguous and a.kind.itemsize != <size_t>self.size:
             raise BufferError(f"column {self.where} is strided: request a strided buffer "
                               f"(memoryview and NumPy do)")
         self.export_shape = _len(a)

@@ -20,7 +20,6 @@ static inline void cc_type_set_vectorcall(PyTypeObject *t, cc_vectorcall_fn f) {
     t->tp_vectorcall = (vectorcallfunc)f;
 }
 
-/* A new reference to the type's dict (Cython treats `object` results as new references). */
 /* Attribute access hooks: generated records read and write fields by name-pointer compare
  * before falling back to the generic (descriptor) path. */
 typedef PyObject *(*cc_getattro_fn)(PyObject *self, PyObject *name);
@@ -32,6 +31,16 @@ static inline void cc_type_set_attro(PyTypeObject *t, cc_getattro_fn get, cc_set
         t->tp_setattro = set;
 }
 
+/* CPython inherits tp_richcompare only together with tp_hash: a record that defines __hash__
+ * but no comparison (eq=False with unsafe_hash, or a __hash__ of its own) would compare by
+ * identity, where a dataclass inherits its base's __eq__ and ordering. Called once per record
+ * type with a base, bases first, before any instance exists. */
+static inline void cc_type_inherit_richcompare(PyTypeObject *t) {
+    if (t->tp_richcompare == NULL && t->tp_base != NULL)
+        t->tp_richcompare = t->tp_base->tp_richcompare;
+}
+
+/* A new reference to the type's dict (Cython treats `object` results as new references). */
 static inline PyObject *cc_type_dict(PyTypeObject *t) {
     Py_INCREF(t->tp_dict);
     return t->tp_dict;
