@@ -1,5 +1,9 @@
-"""Turn the workers' results into latest.md, latest.json and latest.png."""
+"""Turn the workers' results into latest.md, latest.json and latest.png.
+
+    python benchmarks/report.py benchmarks/results/latest.json   # redo .md and .png from JSON
+"""
 import json
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
@@ -109,7 +113,7 @@ def _load_warning(meta: dict, results: list) -> list:
 def summary_table(results: list) -> list:
     """Bytes per record and construction time per contender, both schemas side by side."""
     head = ["contender"] + [f"{s.key} {t}" for s in SCHEMAS
-                            for t in ("RSS B/record", "construct ns")]
+                            for t in ("RSS B/record", "construct ns (GC on)")]
     lines = [_md_row(head), _md_row(["---"] + ["---:"] * (len(head) - 1))]
     for contender in CONTENDERS:
         mine = {r["schema"]: r for r in results if r["contender"] == contender.key}
@@ -233,8 +237,9 @@ def write_chart(path: Path, meta: dict, results: list) -> Optional[str]:
         import matplotlib.pyplot as plt
     except ImportError as exc:
         return f"no chart: {exc}"
+    clock = "wall clock" if meta["config"]["clock"] == "wall" else "CPU time"
     panels = (("rss_bytes", "bytes per record (RSS increase)"),
-              ("construct_ns", "construction ns per record"))
+              ("construct_ns", f"construction ns per record (GC on, {clock})"))
     measured = {r["contender"]: r["label"] for r in results}
     labels = [measured.get(c.key, c.label) for c in CONTENDERS]
     fig, axes = plt.subplots(len(SCHEMAS), len(panels), figsize=(13, 4.2 * len(SCHEMAS)),
@@ -269,3 +274,14 @@ def _bar_panel(ax, by_key: dict, key: str, title: str) -> None:
         ax.text(value, i, f" {value:,.0f}", va="center", fontsize=7)
     ax.set_title(title, fontsize=9)
     ax.margins(x=0.15)
+
+
+def rewrite(json_path: Path) -> None:
+    """Regenerate latest.md and latest.png beside a latest.json (after a change to the report)."""
+    data = json.loads(json_path.read_text())
+    (json_path.parent / "latest.md").write_text(markdown(data["meta"], data["results"]))
+    write_chart(json_path.parent / "latest.png", data["meta"], data["results"])
+
+
+if __name__ == "__main__":
+    rewrite(Path(sys.argv[1]))

@@ -68,9 +68,7 @@ def plan(args) -> dict:
     return {"mode": mode if official or mode == "quick" else "partial",
             "n": args.n or n, "sample_n": min(100_000, args.n or n),
             "repeats": args.repeats or repeats, "budget_s": budget, "rounds": args.rounds,
-            "clock": args.clock,
-            "timeout": timeout,
-            "contenders": keys, "schemas": args.schema or [s.key for s in SCHEMAS],
+            "clock": args.clock, "timeout": timeout, "contenders": keys, "schemas": args.schema or [s.key for s in SCHEMAS],
             "out": args.out or (paths.RESULTS_DIR if official else paths.SCRATCH_RESULTS)}
 
 

@@ -45,9 +45,9 @@ def measure(contender, schema, n, sample_n, repeats, budget_s, clock) -> dict:
     failed = [p for p in bench.ESSENTIAL if p in bench.errors]
     if failed:
         result.update(status="failed", reason=f"{failed[0]}: {bench.errors[failed[0]]}")
+    bench.figures["cpu_share"] = bench.stopwatch.cpu_share
     result.update(figures=bench.figures, raw=bench.raw, errors=bench.errors, noise=bench.noise,
                   phase_seconds=bench.seconds)
-    bench.figures["cpu_share"] = bench.stopwatch.cpu_share
     return result
 
 

@@ -36,6 +36,7 @@ class RecordInfo:
     """What compactclass knows about a record class; found as ``cls.__compact__``."""
 
     __slots__ = ("spec", "layout", "compiled", "module", "twin", "cls", "_restore", "_fallback",
+                 "signature", "nfields",
                  "user_class")
 
     def __init__(self, spec, compiled, module, twin, user_class):
@@ -46,7 +47,9 @@ class RecordInfo:
         self.twin = twin                # a plain @dataclass(slots=True) with the same fields
         self.user_class = user_class    # the class as the declaration's class statement made it
         self.cls = None
-        self._restore = None
+        self._restore = None            # (values, cls) -> record: unpickling, copying
+        self.signature = spec.signature_text   # checked against every pickle
+        self.nfields = len(spec.fields)
         self._fallback = None
 
     def restore(self, values: tuple, cls=None):
@@ -317,8 +320,7 @@ def _bind_compiled(spec: RecordSpec, user_class, module) -> type:
     cls = getattr(module, spec.name)
     info = RecordInfo(spec, True, module, _twin(spec, user_class, base and base.twin), user_class)
     info.cls = cls
-    restore = getattr(module, f"_{spec.name}_restore")
-    info._restore = lambda values, target: restore(values, target)
+    info._restore = getattr(module, f"_{spec.name}_restore")  # (values, cls)
     setattr(module, f"_{spec.name}_binder", binder(spec))
     setattr(module, f"_{spec.name}_user", {n: vars(user_class)[n] for n in spec.user_specials})
     attrs = _common_attributes(spec, user_class, info)

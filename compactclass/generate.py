@@ -218,13 +218,15 @@ def method_hash(spec: RecordSpec) -> list:
 
 
 def method_reduce(spec: RecordSpec) -> list:
+    """__reduce_ex__ (what pickle and copy call first) and __reduce__, with one body."""
     values = tuple_expr(python_value(f, "self") for f in spec.fields)
-    return ["def __reduce__(self):",
-            f"{INDENT}# (restore_v1, (class, field signature, values)): portable across modes",
-            f"{INDENT}values = {values}",
-            f"{INDENT}if type(self) is {spec.name}:",
-            f'{INDENT * 2}return _restore_v1, ({spec.name}, "{spec.signature_text}", values)',
-            f'{INDENT}return _reduce_subclass(self, "{spec.signature_text}", values)']
+    body = [f"# (restore_v1, (class, field signature, values)): portable across modes",
+            f"values = {values}",
+            f"if type(self) is {spec.name}:",
+            f'{INDENT}return _restore_v1, ({spec.name}, "{spec.signature_text}", values)',
+            f'return _reduce_subclass(self, "{spec.signature_text}", values)']
+    return ["def __reduce_ex__(self, protocol):", *_indent(body), "",
+            "def __reduce__(self):", *_indent(body)]
 
 
 def method_trampoline(spec: RecordSpec, name: str) -> list:

@@ -20,6 +20,13 @@ def reduce_subclass(obj, signature: str, values: tuple):
 
 def restore_v1(cls, signature, values):
     info = getattr(cls, "__compact__", None)
+    if (info is not None and signature == info.signature and type(values) is tuple
+            and len(values) == info.nfields):
+        return info._restore(values, cls)   # converts and checks every value
+    _raise_corrupt(cls, info, signature, values)
+
+
+def _raise_corrupt(cls, info, signature, values):
     if info is None:
         raise TypeError(f"cannot unpickle a compact record as {cls!r}: not a compact record")
     spec = info.spec
@@ -30,4 +37,4 @@ def restore_v1(cls, signature, values):
         count = len(values) if isinstance(values, tuple) else type(values).__name__
         raise ValueError(f"{spec.qualname}: corrupt pickle: expected a tuple of "
                          f"{len(spec.fields)} field values, got {count}")
-    return info.restore(values, cls)
+    raise ValueError(f"{spec.qualname}: corrupt pickle")  # not reached: a check above failed
