@@ -21,6 +21,7 @@ What a generated record is made of (for a record ``Point``):
 from __future__ import annotations
 
 import builtins
+from dataclasses import MISSING
 import os
 from typing import Iterable
 
@@ -89,11 +90,17 @@ def _names(spec: RecordSpec) -> dict:
     n = spec.name
     return {"fill": f"_{n}_fill", "vectorcall": f"_{n}_vectorcall", "restore": f"_{n}_restore",
             "binder": f"_{n}_binder", "user": f"_{n}_user", "arena": f"_{n}_arena",
-            "alloc": f"_{n}_alloc", "free": f"_{n}_free", "getset": f"_{n}_getset"}
+            "alloc": f"_{n}_alloc", "free": f"_{n}_free", "getset": f"_{n}_getset",
+            "argnames": f"_{n}_argnames", "positional": f"_{n}_positional",
+            "defaults": f"_{n}_defaults"}
 
 
 def _attr_name_constant(spec, f):
     return f"_{spec.name}_name_{f.name}"
+
+
+def _default_name(spec, f):
+    return f"_{spec.name}_default_{f.name}"
 
 
 def _getter_name(spec, f):
@@ -104,10 +111,11 @@ def _setter_name(spec, f):
     return f"_{spec.name}_set_{f.name}"
 
 
-def fast_constructor(spec: RecordSpec) -> bool:
-    """True when a call with one positional value per field can skip argument binding."""
-    return bool(spec.options.init and "__init__" not in spec.user_specials
-                and all(f.init and not f.kw_only for f in spec.fields))
+def py_literal(value) -> str:
+    """Source text of a field default (a checked int, float or bool)."""
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        return f'float("{value}")'
+    return repr(value)
 
 
 def generated_init(spec: RecordSpec) -> bool:
@@ -302,8 +310,9 @@ def func_attro(spec: RecordSpec) -> list:
     name, object or failed compare takes the generic path (the getset descriptors above)."""
     exact = f"_cc.cc_type_of(<void *>self) == <PyTypeObject *>{spec.name}"
     lines = [f'cdef str {_attr_name_constant(spec, f)} = "{f.name}"' for f in spec.fields]
-    lines += ["", f"cdef object _{spec.name}_getattro(object self, object name):",
-              f"{INDENT}if {exact}:"]
+    lines += ["", f"cdef object _{spec.name}_getattro(object self, object name):"]
+    if spec.fields:
+        lines.append(f"{INDENT}if {exact}:")
     for f in spec.fields:
         lines += [f"{INDENT * 2}if name is {_attr_name_constant(spec, f)}:",
                   f"{INDENT * 3}return {python_value(f, f'(<{spec.name}>self)')}"]
@@ -311,8 +320,9 @@ def func_attro(spec: RecordSpec) -> list:
     if spec.options.frozen:
         return lines
     lines += ["", f"cdef int _{spec.name}_setattro(object self, object name, PyObject *value) "
-                  f"except -1:",
-              f"{INDENT}if value != NULL and {exact}:"]
+                  f"except -1:"]
+    if spec.fields:
+        lines.append(f"{INDENT}if value != NULL and {exact}:")
     for f in spec.fields:
         lines += [f"{INDENT * 2}if name is {_attr_name_constant(spec, f)}:",
                   f"{INDENT * 3}(<{spec.name}>self).{f.name} = "
@@ -333,20 +343,47 @@ def func_fill(spec: RecordSpec) -> list:
     return lines
 
 
+def func_arguments(spec: RecordSpec) -> list:
+    """The tables gather_args reads: field names __init__ takes, positional fields, defaults."""
+    if not generated_init(spec):
+        return []
+    n, count = _names(spec), max(len(spec.fields), 1)
+    positional = [i for i, f in enumerate(spec.fields) if f.init and not f.kw_only]
+    lines = [f"# How {spec.name}(...) arguments map to fields (declared order), for gather_args.",
+             f"cdef PyObject *{n['argnames']}[{count}]",
+             f"cdef Py_ssize_t {n['positional']}[{count}]",
+             f"cdef PyObject *{n['defaults']}[{count}]"]
+    for i, f in enumerate(spec.fields):
+        name = f"<PyObject *>{_attr_name_constant(spec, f)}" if f.init else "NULL"
+        lines.append(f"{n['argnames']}[{i}] = {name}")
+    for k, i in enumerate(positional):
+        lines.append(f"{n['positional']}[{k}] = {i}")
+    for i, f in enumerate(spec.fields):
+        if f.default is not MISSING or (not f.init and f.default_factory is MISSING):
+            value = f.default if f.default is not MISSING else f.ctype.zero
+            lines += [f"cdef object {_default_name(spec, f)} = {py_literal(value)}",
+                      f"{n['defaults']}[{i}] = <PyObject *>{_default_name(spec, f)}"]
+        else:
+            lines.append(f"{n['defaults']}[{i}] = NULL  # "
+                         f"{'required' if f.default_factory is MISSING else 'default_factory'}")
+    return lines
+
+
 def func_vectorcall(spec: RecordSpec) -> list:
     if not generated_init(spec):
         return []
-    n = _names(spec)
-    body = [f"cdef {spec.name} self = {spec.name}.__new__({spec.name})", "cdef tuple values"]
-    if fast_constructor(spec):
-        body += [f"if kwnames == NULL and _cc.PyVectorcall_NARGS(nargsf) == {len(spec.fields)}:",
-                 f"{INDENT}{n['fill']}(self, args)",
-                 "else:"]
-        slow = 1
-    else:
-        slow = 0
-    body += _indent([f"values = _cc.call_binder({n['binder']}, args, nargsf, kwnames)",
-                     f"{n['fill']}(self, _cc.PySequence_Fast_ITEMS(values))"], slow)
+    n, count = _names(spec), max(len(spec.fields), 1)
+    npositional = sum(1 for f in spec.fields if f.init and not f.kw_only)
+    body = [f"cdef {spec.name} self = {spec.name}.__new__({spec.name})",
+            f"cdef PyObject *values[{count}]",
+            "cdef tuple bound",
+            f"if _cc.gather_args(values, {len(spec.fields)}, args, _cc.PyVectorcall_NARGS(nargsf), "
+            f"kwnames, {n['argnames']},",
+            f"{' ' * 19}{n['positional']}, {npositional}, {n['defaults']}) == 0:",
+            f"{INDENT}{n['fill']}(self, values)",
+            "else:",
+            f"{INDENT}bound = _cc.call_binder({n['binder']}, args, nargsf, kwnames)",
+            f"{INDENT}{n['fill']}(self, _cc.PySequence_Fast_ITEMS(bound))"]
     if spec.has_post_init:
         body.append("self.__post_init__()")
     body.append("return self")
@@ -406,7 +443,7 @@ def module_setup(spec: RecordSpec) -> list:
 def _record_section(spec: RecordSpec) -> list:
     layout = compute_layout(spec)
     pieces = [pyx_class(spec, layout), func_getset(spec), func_attro(spec), func_fill(spec),
-              func_vectorcall(spec), func_restore(spec), func_allocator(spec), module_setup(spec),
+              func_arguments(spec), func_vectorcall(spec), func_restore(spec), func_allocator(spec), module_setup(spec),
               array_pyx(spec, layout)]
     lines = [RULE, f"# {spec.qualname}: {layout.instance_size} bytes per instance, "
                    f"{layout.item_size} bytes per array item", RULE, ""]
@@ -433,7 +470,7 @@ def generate_pyx(specs: list, source_file: str, declaring_module: str) -> str:
         "from compactclass import checks as _checks",
         "from compactclass.pickling import reduce_subclass as _reduce_subclass",
         "from compactclass.pickling import restore_v1 as _restore_v1", ""]
-    if any(s.options.frozen for s in specs):
+    if any(s.options.frozen and s.fields for s in specs):
         lines += ["from compactclass.binding import frozen_setter as _frozen_setter_py", "", "",
                   "cdef int _frozen_setter(object self, PyObject *value, void *closure) except -1:",
                   f"{INDENT}_frozen_setter_py(self, (<const char *>closure).decode(), value == NULL)",
@@ -502,6 +539,9 @@ MODULE_NAMES = frozenset({
     *(f"INT{bits}_{end}" for bits in (8, 16, 32, 64) for end in ("MIN", "MAX")),
     *(f"UINT{bits}_MAX" for bits in (8, 16, 32, 64)),
     *(name for name in dir(builtins) if not name.startswith("_")),
+    # parameters and locals of generated functions and methods
+    "self", "other", "o", "value", "values", "bound", "args", "kwargs", "nargsf", "kwnames",
+    "cls", "closure", "name", "key", "protocol", "result", "t", "nitems",
 }) | CYTHON_KEYWORDS
 
 
@@ -517,6 +557,7 @@ def check_names(specs: list) -> None:
         names += [_setter_name(spec, f) for f in spec.fields]
         names += list(array_names(spec).values())
         names += [_attr_name_constant(spec, f) for f in spec.fields]
+        names += [_default_name(spec, f) for f in spec.fields]
         names += [f"_{spec.name}_getattro", f"_{spec.name}_setattro"]
         for name in names:
             if name in seen and seen[name] != spec.qualname:

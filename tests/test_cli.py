@@ -33,7 +33,8 @@ class Particle:
 
 
 def run(args, cwd, **env):
-    full_env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(cwd), *sys.path]), **env}
+    full_env = {k: v for k, v in os.environ.items() if k != "COMPACTCLASS_PURE"}
+    full_env.update(PYTHONPATH=os.pathsep.join([str(cwd), *sys.path]), **env)
     return subprocess.run([sys.executable, *args], capture_output=True, text=True, cwd=str(cwd),
                           env=full_env, timeout=600)
 

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import compactclass
-from compactclass import compact, f32, f64, field, i8, i16, i32, i64, u8, u16, u32, u64
+from compactclass import compact, f32, f64, i8, i16, i32, i64, u8, u16, u32, u64
 from compactclass.cli import main
 from compactclass.layout import OBJECT_HEADER, compute_layout, format_layout, storage_order
 from compactclass.types import CTYPES

@@ -304,3 +304,17 @@ def test_array_pickle(arrays):
     a = arrays.Particle.Array([(float(i), 2.0, 1.0, True) for i in range(50)])
     assert_no_leak(lambda: pickle.loads(pickle.dumps(a)), [arrays.Particle], [a],
                    iterations=SLOW)
+
+
+def test_the_check_catches_leaks(m):
+    """The checks above can fail: a kept reference, a kept record, a growing list."""
+    kept = []
+    with pytest.raises(AssertionError, match="reference counts changed"):
+        assert_no_leak(lambda: kept.append(BIG), [m.Point], [BIG], iterations=5000)
+    kept.clear()
+    with pytest.raises(AssertionError, match="arena blocks not returned"):
+        assert_no_leak(lambda: kept.append(m.Point(1, 2)), [m.Point], iterations=5000)
+    kept.clear()
+    with pytest.raises(AssertionError, match="pymalloc blocks|traced memory"):
+        assert_no_leak(lambda: kept.append(object()), [m.Point], iterations=5000)
+    kept.clear()

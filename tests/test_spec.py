@@ -9,7 +9,7 @@ import dataclasses
 import sys
 import types
 import typing
-from dataclasses import KW_ONLY, InitVar
+from dataclasses import KW_ONLY, InitVar  # noqa: F401  (InitVar: used by declared sources)
 from typing import Annotated, ClassVar, List, Optional
 
 import pytest

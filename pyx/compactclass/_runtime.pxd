@@ -53,6 +53,48 @@ cdef object index_or_raise(object value, str where, str ctype_name)
 cdef double double_or_raise(object value, str where, str ctype_name) except? -1.0
 cdef tuple call_binder(object binder, PyObject **args, size_t nargsf, PyObject *kwnames)
 
+# ---- the constructor's argument matching
+
+cdef extern from "Python.h":
+    Py_ssize_t PyTuple_GET_SIZE(PyObject *t)
+    PyObject *PyTuple_GET_ITEM(PyObject *t, Py_ssize_t i)
+
+
+cdef inline int gather_args(PyObject **values, Py_ssize_t nfields, PyObject **args,
+                            Py_ssize_t nargs, PyObject *kwnames, PyObject **names,
+                            const Py_ssize_t *positional, Py_ssize_t npositional,
+                            PyObject **defaults) noexcept:
+    """Give every field (declared order) one value from a vectorcall: positional arguments go to
+    the positional fields in order, keywords are matched by pointer against the interned field
+    names (names[i] is NULL for a field __init__ does not take), defaults[i] (NULL: required or
+    from a default_factory) fill the rest. Borrowed references. Returns 0, or -1 when the call
+    is anything else (too many arguments, an unknown, repeated or non-interned keyword, a missing
+    value): then the record's binder handles it and raises the dataclass's exact errors."""
+    cdef Py_ssize_t i, j, k
+    cdef PyObject *key
+    if nargs > npositional:
+        return -1
+    for i in range(nfields):
+        values[i] = NULL
+    for k in range(nargs):
+        values[positional[k]] = args[k]
+    if kwnames != NULL:
+        for k in range(PyTuple_GET_SIZE(kwnames)):
+            key = PyTuple_GET_ITEM(kwnames, k)
+            j = 0
+            while j < nfields and names[j] != key:
+                j += 1
+            if j == nfields or values[j] != NULL:
+                return -1
+            values[j] = args[nargs + k]
+    for i in range(nfields):
+        if values[i] == NULL:
+            if defaults[i] == NULL:
+                return -1
+            values[i] = defaults[i]
+    return 0
+
+
 # ---- inline converters: one per kind of C type, parametrised by range and names
 
 cdef inline int64_t to_signed(object value, int64_t lo, int64_t hi, str where,
