@@ -109,10 +109,13 @@ def records(m, rounds):
 
 
 def subclass_and_thread(m):
-    class Sub(m.Point):
+    global Sub
+
+    class Sub(m.Point):  # a module-level name, so that pickle finds it
         def norm1(self):
             return abs(self.x) + abs(self.y) + abs(self.z)
 
+    Sub.__qualname__ = "Sub"
     subs = [Sub(i, 1, 2) for i in range(200)]
     assert sum(s.norm1() for s in subs) == sum(range(200)) + 600
     assert pickle.loads(pickle.dumps(subs[3])).norm1() == subs[3].norm1()

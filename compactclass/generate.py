@@ -169,6 +169,19 @@ def _has_init(spec: RecordSpec) -> bool:
     return False
 
 
+def initialising(spec: RecordSpec, call: str) -> list:
+    """Run ``call`` (__post_init__ or a body __init__). A frozen record is marked as being
+    initialised meanwhile, so ``object.__setattr__(self, ...)`` works there, as it does on a
+    frozen dataclass."""
+    if not spec.options.frozen:
+        return [call]
+    return ["previous = _cc.begin_init(self)",
+            "try:",
+            f"{INDENT}{call}",
+            "finally:",
+            f"{INDENT}_cc.end_init(previous)"]
+
+
 def method_init(spec: RecordSpec) -> list:
     if not generated_init(spec):
         if _has_init(spec):
@@ -181,7 +194,7 @@ def method_init(spec: RecordSpec) -> list:
     body = [f"cdef tuple values = {n['binder']}(self, *args, **kwargs)",
             f"{n['fill']}(self, _cc.PySequence_Fast_ITEMS(values))"]
     if spec.has_post_init:
-        body.append("self.__post_init__()")
+        body += initialising(spec, "self.__post_init__()")
     return ["def __init__(self, *args, **kwargs):", *_indent(body)]
 
 
@@ -242,7 +255,7 @@ def method_trampoline(spec: RecordSpec, name: str) -> list:
     user = f'{_names(spec)["user"]}["{name}"]'
     if name == "__init__":  # a Cython __init__ cannot return a value: check it as type() does
         return ["def __init__(self, *args, **kwargs):",
-                f"{INDENT}result = {user}(self, *args, **kwargs)",
+                *_indent(initialising(spec, f"result = {user}(self, *args, **kwargs)")),
                 f"{INDENT}if result is not None:",
                 f"{INDENT * 2}raise TypeError(f\"__init__() should return None, not "
                 f"'{{type(result).__name__}}'\")"]
@@ -286,20 +299,20 @@ def func_getset(spec: RecordSpec) -> list:
     for f in spec.fields:
         lines += [f"cdef object {_getter_name(spec, f)}(object self, void *closure):",
                   f"{INDENT}return {python_value(f, f'(<{spec.name}>self)')}", ""]
-        if spec.options.frozen:
-            continue
         lines += [f"cdef int {_setter_name(spec, f)}(object self, PyObject *value, "
-                  f"void *closure) except -1:",
-                  f"{INDENT}if value == NULL:",
+                  f"void *closure) except -1:"]
+        if spec.options.frozen:
+            lines += [f"{INDENT}if not _cc.is_initialising(self):",
+                      f'{INDENT * 2}_frozen_setter_py(self, "{f.name}", value == NULL)']
+        lines += [f"{INDENT}if value == NULL:",
                   f'{INDENT * 2}raise _checks.delete_error("{spec.where(f.name)}")',
                   f"{INDENT}(<{spec.name}>self).{f.name} = {convert_expr(spec, f, '<object>value')}",
                   f"{INDENT}return 0", ""]
     count = len(spec.fields) + 1
     lines += [f"cdef PyGetSetDef {n['getset']}[{count}]"]
     for i, f in enumerate(spec.fields):
-        setter = "_frozen_setter" if spec.options.frozen else _setter_name(spec, f)
         lines.append(f'{n["getset"]}[{i}] = PyGetSetDef(b"{f.name}", {_getter_name(spec, f)}, '
-                     f'{setter}, b"{f.name}: {f.ctype.name}", <void *><const char *>b"{f.name}")')
+                     f'{_setter_name(spec, f)}, b"{f.name}: {f.ctype.name}", NULL)')
     lines.append(f"{n['getset']}[{count - 1}] = PyGetSetDef(NULL, NULL, NULL, NULL, NULL)")
     return lines
 
@@ -385,7 +398,7 @@ def func_vectorcall(spec: RecordSpec) -> list:
             f"{INDENT}bound = _cc.call_binder({n['binder']}, args, nargsf, kwnames)",
             f"{INDENT}{n['fill']}(self, _cc.PySequence_Fast_ITEMS(bound))"]
     if spec.has_post_init:
-        body.append("self.__post_init__()")
+        body += initialising(spec, "self.__post_init__()")
     body.append("return self")
     return [f"cdef object {n['vectorcall']}(object cls, PyObject **args, size_t nargsf, "
             f"PyObject *kwnames):",
@@ -471,10 +484,7 @@ def generate_pyx(specs: list, source_file: str, declaring_module: str) -> str:
         "from compactclass.pickling import reduce_subclass as _reduce_subclass",
         "from compactclass.pickling import restore_v1 as _restore_v1", ""]
     if any(s.options.frozen and s.fields for s in specs):
-        lines += ["from compactclass.binding import frozen_setter as _frozen_setter_py", "", "",
-                  "cdef int _frozen_setter(object self, PyObject *value, void *closure) except -1:",
-                  f"{INDENT}_frozen_setter_py(self, (<const char *>closure).decode(), value == NULL)",
-                  f"{INDENT}return 0", ""]
+        lines += ["from compactclass.binding import frozen_setter as _frozen_setter_py", ""]
     lines += ["",
         "# The declaration each record was generated from (a stale build is never used).",
         f"__compact_schema__ = {{{schema}}}",
@@ -532,7 +542,7 @@ class GeneratedModule:
 # or reaches as builtins: a record of that name would shadow them.
 MODULE_NAMES = frozenset({
     "cython", "PyObject", "PyTypeObject", "PyGetSetDef", "cc_arena", "RecordArray", "memset",
-    "NULL", "_cc", "_checks", "_reduce_subclass", "_restore_v1", "_frozen_setter",
+    "NULL", "_cc", "_checks", "_reduce_subclass", "_restore_v1",
     "_frozen_setter_py", "_import_declaration", "Any", "Iterable", "Iterator", "SupportsIndex",
     "overload",
     *(f"{kind}{bits}_t" for kind in ("int", "uint") for bits in (8, 16, 32, 64)),
@@ -541,7 +551,7 @@ MODULE_NAMES = frozenset({
     *(name for name in dir(builtins) if not name.startswith("_")),
     # parameters and locals of generated functions and methods
     "self", "other", "o", "value", "values", "bound", "args", "kwargs", "nargsf", "kwnames",
-    "cls", "closure", "name", "key", "protocol", "result", "t", "nitems",
+    "cls", "closure", "name", "key", "protocol", "result", "t", "nitems", "previous",
 }) | CYTHON_KEYWORDS
 
 

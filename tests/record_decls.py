@@ -1,4 +1,4 @@
-"""The declarations that test_records, test_pickle, test_layout and test_generate share.
+"""The declarations that test_records, test_pickle and test_layout share.
 
 Compiling takes long, so one declaration file holds every record those tests need and it is
 built once per session (:func:`compiled`). The same text is also imported without a build

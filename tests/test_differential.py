@@ -60,7 +60,7 @@ PROFILES = {
     #            batches, records per batch, value examples per record
     "ci": dict(batches=4, per_batch=56, examples=20),
     "long": dict(batches=24, per_batch=100, examples=150),
-    "asan": dict(batches=1, per_batch=60, examples=12),
+    "asan": dict(batches=1, per_batch=40, examples=8),
     "quick": dict(batches=1, per_batch=16, examples=10),
 }
 PROFILE_NAME = os.environ.get("COMPACTCLASS_HYPOTHESIS_PROFILE", "ci")

@@ -353,8 +353,11 @@ def test_functions_per_record():
     assert func_vectorcall(spec)[0].startswith("cdef object _Sample_vectorcall(")
     assert func_vectorcall(spec_of(NoInit)) == []
     getset = func_getset(spec_of(FrozenSample))
-    assert not any("_set_" in line for line in getset)                  # frozen: no setters
-    assert sum("_frozen_setter" in line for line in getset) == 2
+    # frozen: each setter refuses unless the record is being initialised (__post_init__)
+    guards = [i for i, line in enumerate(getset) if "if not _cc.is_initialising(self):" in line]
+    assert len(guards) == len(spec_of(FrozenSample).fields)
+    assert all("_frozen_setter_py(self, " in getset[i + 1] for i in guards)
+    assert not any("is_initialising" in line for line in func_getset(spec))  # not frozen
 
 
 def test_generate_pxd_and_pyi_are_pure_functions():

@@ -794,12 +794,15 @@ def test_frozen_post_init_sets_fields_with_object_setattr(pure, dc):
     assert pure.FrozenPost(3).doubled == dc.FrozenPost(3).doubled == 6
 
 
-@pytest.mark.xfail(strict=True, raises=dataclasses.FrozenInstanceError,
-                   reason="known bug: a compiled frozen record refuses object.__setattr__ "
-                          "(its field descriptors always raise), so the dataclass idiom for "
-                          "__post_init__ of frozen classes fails in compiled mode only")
 def test_frozen_post_init_sets_fields_with_object_setattr_compiled(compiled):
-    assert compiled.FrozenPost(3).doubled == 6
+    """The dataclass idiom works while the record is being initialised, and only then."""
+    p = compiled.FrozenPost(3)
+    assert p.doubled == 6
+    with pytest.raises(dataclasses.FrozenInstanceError, match="cannot assign to field 'doubled'"):
+        object.__setattr__(p, "doubled", 7)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        p.doubled = 7
+    assert p.doubled == 6
 
 
 def test_object_setattr_on_a_record(pure):

@@ -52,6 +52,9 @@ cdef int raise_range_error(str where, str ctype_name, object value) except -1
 cdef object index_or_raise(object value, str where, str ctype_name)
 cdef double double_or_raise(object value, str where, str ctype_name) except? -1.0
 cdef tuple call_binder(object binder, PyObject **args, size_t nargsf, PyObject *kwnames)
+cdef object begin_init(object obj)
+cdef int end_init(object previous) except -1
+cdef bint is_initialising(object obj) except -1
 
 # ---- the constructor's argument matching
 

@@ -15,6 +15,7 @@ from compactclass.core cimport (cc_arena, cc_arena_stats, cc_arena_new, cc_arena
                                 cc_arena_alloc, cc_arena_free, cc_arena_get_stats, cc_strerror)
 
 import operator
+import threading
 
 from compactclass import checks as _checks
 
@@ -135,6 +136,26 @@ cdef tuple call_binder(object binder, PyObject **args, size_t nargsf, PyObject *
         for i in range(len(names)):
             keywords[names[i]] = <object>args[n + i]
     return binder(*positional, **keywords)
+
+
+# Which object this thread is initialising (running its __post_init__ or body __init__): a frozen
+# record's field setters let object.__setattr__ through for that object only.
+_initialising = threading.local()
+
+
+cdef object begin_init(object obj):
+    previous = getattr(_initialising, "obj", None)
+    _initialising.obj = obj
+    return previous
+
+
+cdef int end_init(object previous) except -1:
+    _initialising.obj = previous
+    return 0
+
+
+cdef bint is_initialising(object obj) except -1:
+    return getattr(_initialising, "obj", None) is obj
 
 
 # ----------------------------------------------------------------- Python-level API
