@@ -25,7 +25,6 @@ run come from one seed, printed with any failure; ``COMPACTCLASS_DIFF_SEED=<n>``
 """
 from __future__ import annotations
 
-import builtins
 import copy
 import dataclasses
 import functools
@@ -58,7 +57,7 @@ from conftest import fallback_of
 
 PROFILES = {
     #            batches, records per batch, value examples per record
-    "ci": dict(batches=4, per_batch=56, examples=20),
+    "ci": dict(batches=4, per_batch=56, examples=15),
     "long": dict(batches=24, per_batch=100, examples=150),
     "asan": dict(batches=1, per_batch=40, examples=8),
     "quick": dict(batches=1, per_batch=16, examples=10),
@@ -815,7 +814,7 @@ def check_instance(r, C, F, D, c, f, d, values):
 def check_pair(r, C, F, D, first, second):
     """==, != and ordering between two instances, in all three modes."""
     classes = (C, F, D)
-    (c1, f1, d1, v1), (c2, f2, d2, v2) = first, second
+    (c1, f1, d1, _), (c2, f2, d2, _) = first, second
     nan = has_nan([getattr(c1, fd.name) for fd in r.all_fields if fd.compare]
                   + [getattr(c2, fd.name) for fd in r.all_fields if fd.compare])
     ops = [operator.eq, operator.ne]
