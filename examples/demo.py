@@ -29,14 +29,16 @@ def rss_bytes() -> int:
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
-def ns_per_op(fn, repeats=5) -> float:
-    """Median over repeats of fn()'s time per record, in ns."""
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter_ns()
-        fn()
-        times.append((time.perf_counter_ns() - start) / N)
-    return sorted(times)[len(times) // 2]
+def _time(fn) -> int:
+    start = time.perf_counter_ns()
+    fn()
+    return time.perf_counter_ns() - start
+
+
+def ns_per_op(body, empty, repeats=9) -> float:
+    """Median over alternating runs of (body - empty loop), per record, in ns."""
+    diffs = sorted((_time(body) - _time(empty)) / N for _ in range(repeats))
+    return diffs[len(diffs) // 2]
 
 
 def measure(kind: str) -> dict:
@@ -52,10 +54,9 @@ def measure(kind: str) -> dict:
     gc.collect()
     bytes_per_record = (rss_bytes() - before) / N
     values = [(p.x, p.y, p.z) for p in points[:N]]
-    base = ns_per_op(lambda: [None for x, y, z in values])
-    create = ns_per_op(lambda: [cls(x, y, z) for x, y, z in values]) - base
-    loop = ns_per_op(lambda: [None for p in points])
-    get = ns_per_op(lambda: [p.x for p in points]) - loop
+    create = ns_per_op(lambda: [cls(x, y, z) for x, y, z in values],
+                       lambda: [None for x, y, z in values])
+    get = ns_per_op(lambda: [p.x for p in points], lambda: [None for p in points])
 
     def set_all():
         for p in points:
@@ -65,7 +66,7 @@ def measure(kind: str) -> dict:
         for p in points:
             pass
 
-    set_ = ns_per_op(set_all) - ns_per_op(empty_loop)
+    set_ = ns_per_op(set_all, empty_loop)
     start = time.perf_counter()
     gc.collect()
     gc_ms = (time.perf_counter() - start) * 1000
