@@ -21,31 +21,10 @@ import sys
 import threading
 import weakref
 
-SOURCE = """\
-from compactclass import compact, field, i8, i32, u8, u64, f32, f64
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                "tests"))
+from workload_decls import SOURCE  # noqa: E402  (the declarations the leak tests use)
 
-@compact
-class Point:
-    x: i32
-    y: i32
-    z: i32 = 0
-
-@compact(frozen=True, order=True)
-class Particle:
-    x: f64
-    y: f64
-    mass: f32 = 1.0
-    alive: bool = True
-
-@compact(weakref_slot=True)
-class Tagged:
-    tag: u64 = 0
-    small: u8 = 0
-
-@compact
-class Point4(Point):
-    w: i8 = field(default=0, kw_only=True)
-"""
 NAME = "memcheck_decl"
 
 

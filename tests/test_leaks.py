@@ -28,6 +28,7 @@ import pytest
 
 import compactclass
 from compactclass import _runtime
+from workload_decls import SOURCE
 
 ITERATIONS = int(os.environ.get("COMPACTCLASS_LEAK_ITERATIONS", "200000"))
 # Operations that cost microseconds (pickling, copying, raising with a formatted message) run a
@@ -40,31 +41,6 @@ WARMUP = 2000
 BLOCK_ALLOWANCE = 100
 ALLOWANCE = 64 * 1024
 TRACED_FRACTION = 20
-
-SOURCE = """\
-from compactclass import compact, field, i8, i32, u64, f32, f64
-
-@compact
-class Point:
-    x: i32
-    y: i32
-    z: i32 = 0
-
-@compact(frozen=True, order=True)
-class Particle:
-    x: f64
-    y: f64
-    mass: f32 = 1.0
-    alive: bool = True
-
-@compact(weakref_slot=True)
-class Tagged:
-    tag: u64 = 0
-
-@compact
-class Point4(Point):
-    w: i8 = field(default=0, kw_only=True)
-"""
 
 
 @pytest.fixture(scope="module")

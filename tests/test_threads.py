@@ -31,37 +31,12 @@ import pytest
 
 import compactclass
 from compactclass import _runtime
+from workload_decls import SOURCE
 
 SECONDS = float(os.environ.get("COMPACTCLASS_THREAD_SECONDS", "3"))
 THREADS = 4
 FREE_THREADED = bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-SOURCE = """\
-from compactclass import compact, field, i8, i32, i64, u8, f32, f64
-
-@compact
-class Point:
-    x: i32
-    y: i32
-    z: i32 = 0
-
-@compact(frozen=True, order=True)
-class Particle:
-    x: f64
-    y: f64
-    mass: f32 = 1.0
-
-@compact
-class Flags:
-    a: bool = False
-    b: u8 = 0
-    c: i64 = 0
-
-@compact
-class Point4(Point):
-    w: i8 = 0
-"""
 
 
 @pytest.fixture(scope="module")
