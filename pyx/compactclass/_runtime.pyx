@@ -277,6 +277,27 @@ _vec_allocator.ctx = NULL
 cdef unsigned char _empty_storage[8]
 
 
+cdef void _fill_view(Py_buffer *view, unsigned char *buf, Py_ssize_t length,
+                     Py_ssize_t itemsize, Py_ssize_t stride, char *format,
+                     Py_ssize_t *shape, Py_ssize_t *strides, int flags) noexcept:
+    """A one-dimensional, writable export of length items of itemsize bytes, stride apart (the
+    records of an array, or one field of each). shape and strides point at the exporter's own
+    fields, which stay valid while exported because nothing may resize the array then.
+    The caller sets view.obj and counts the export."""
+    shape[0] = length
+    strides[0] = stride
+    view.buf = <void *>buf if buf != NULL else <void *>_empty_storage
+    view.len = length * itemsize
+    view.readonly = 0
+    view.itemsize = itemsize
+    view.format = format if flags & PyBUF_FORMAT else NULL
+    view.ndim = 1
+    view.shape = shape if flags & PyBUF_ND else NULL
+    view.strides = strides if (flags & PyBUF_STRIDES) == PyBUF_STRIDES else NULL
+    view.suboffsets = NULL
+    view.internal = NULL
+
+
 # ---- one temporary item: on the C stack when small, on the heap otherwise
 
 cdef struct _item_tmp:
@@ -683,19 +704,10 @@ cdef class RecordArray:
     # -- buffer protocol: one dimension of records, C layout and padding included
 
     def __getbuffer__(self, Py_buffer *view, int flags):
-        self.export_shape = _len(self)
-        self.export_stride = <Py_ssize_t>self.kind.itemsize
-        view.buf = <void *>self.vec.data if self.vec.data != NULL else <void *>_empty_storage
+        cdef Py_ssize_t itemsize = <Py_ssize_t>self.kind.itemsize
+        _fill_view(view, <unsigned char *>self.vec.data, _len(self), itemsize, itemsize,
+                   <char *>self.kind.format, &self.export_shape, &self.export_stride, flags)
         view.obj = self
-        view.len = <Py_ssize_t>(self.vec.len * self.kind.itemsize)
-        view.readonly = 0
-        view.itemsize = <Py_ssize_t>self.kind.itemsize
-        view.format = <char *>self.kind.format if flags & PyBUF_FORMAT else NULL
-        view.ndim = 1
-        view.shape = &self.export_shape if flags & PyBUF_ND else NULL
-        view.strides = &self.export_stride if (flags & PyBUF_STRIDES) == PyBUF_STRIDES else NULL
-        view.suboffsets = NULL
-        view.internal = NULL
         self.exports += 1
 
     def __releasebuffer__(self, Py_buffer *view):
@@ -1008,20 +1020,11 @@ cdef class RecordColumn:
         if contiguous and a.kind.itemsize != <size_t>self.size:
             raise BufferError(f"column {self.where} is strided: request a strided buffer "
                               f"(memoryview and NumPy do)")
-        self.export_shape = _len(a)
-        self.export_stride = <Py_ssize_t>a.kind.itemsize
-        view.buf = <void *>(a.vec.data + self.offset) if a.vec.data != NULL \
-            else <void *>_empty_storage
+        cdef unsigned char *data = <unsigned char *>a.vec.data
+        _fill_view(view, data + self.offset if data != NULL else NULL, _len(a), self.size,
+                   <Py_ssize_t>a.kind.itemsize, self.format, &self.export_shape,
+                   &self.export_stride, flags)
         view.obj = self
-        view.len = self.export_shape * self.size
-        view.readonly = 0
-        view.itemsize = self.size
-        view.format = self.format if flags & PyBUF_FORMAT else NULL
-        view.ndim = 1
-        view.shape = &self.export_shape if flags & PyBUF_ND else NULL
-        view.strides = &self.export_stride if (flags & PyBUF_STRIDES) == PyBUF_STRIDES else NULL
-        view.suboffsets = NULL
-        view.internal = NULL
         a.exports += 1
 
     def __releasebuffer__(self, Py_buffer *view):
