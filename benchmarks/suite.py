@@ -96,13 +96,13 @@ def require_build(target: str):
         raise Skip(f"{target} build failed: {status['reason']}")
 
 
-def struct_sum_for(schema: Schema, to_buffer=lambda a: a):
-    """C-level sum of x over a buffer of packed records (NumPy, compactclass arrays)."""
+def struct_sum_for(schema: Schema):
+    """C-level sum of x over a buffer of packed records (a NumPy structured array)."""
     if not build_status("struct_sum")["ok"]:
         return None
     module = importlib.import_module("struct_sum")
     fn = module.sum_x_i32 if schema.key == "i32x3" else module.sum_x_f64
-    return lambda container: fn(to_buffer(container))
+    return fn
 
 
 def fused_sum(module):
@@ -185,12 +185,10 @@ def load_cc_array(schema: Schema) -> Subject:
     if not hasattr(cls, "Array"):
         raise Skip(f"{schema.class_name}.Array does not exist in this compactclass yet")
     csum = None
-    try:
-        import numpy as np
-        csum = struct_sum_for(schema, np.asarray)
-        notes.append("Cython sum: typed memoryview over np.asarray(array) (zero-copy buffer)")
-    except ImportError:
-        notes.append("no Cython sum: numpy is not installed")
+    if compiled and build_status("cc_sum")["ok"]:
+        module = importlib.import_module("cc_sum")
+        csum = module.sum_x_i32_array if schema.key == "i32x3" else module.sum_x_f64_array
+        notes.append("Cython sum: a loop over the generated .pxd accessors (P3iArray_data/_len)")
     return Subject(label=_cc_label("compactclass Array", compiled), version=version, ns={},
                    build=lambda rows, n: cls.Array(rows), csum=csum if compiled else None,
                    compiled=compiled, notes=notes)

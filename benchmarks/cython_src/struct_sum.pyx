@@ -1,6 +1,6 @@
 # cython: language_level=3, boundscheck=False, wraparound=False
 """C-level sums over contiguous record storage seen through the buffer protocol: a NumPy
-structured array, or np.asarray() of a compactclass record array (zero-copy).
+structured array (or anything else that exports three-field records).
 
 The buffer's format string is checked against the packed struct when the memoryview is taken,
 so a layout that does not match (field types, order, padding) raises instead of misreading."""
