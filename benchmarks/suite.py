@@ -186,8 +186,7 @@ def load_cc_array(schema: Schema) -> Subject:
         raise Skip(f"{schema.class_name}.Array does not exist in this compactclass yet")
     csum = None
     if compiled and build_status("cc_sum")["ok"]:
-        module = importlib.import_module("cc_sum")
-        csum = module.sum_x_i32_array if schema.key == "i32x3" else module.sum_x_f64_array
+        csum = importlib.import_module("cc_sum").sum_x_array
         notes.append("Cython sum: a loop over the generated .pxd accessors (P3iArray_data/_len)")
     return Subject(label=_cc_label("compactclass Array", compiled), version=version, ns={},
                    build=lambda rows, n: cls.Array(rows), csum=csum if compiled else None,

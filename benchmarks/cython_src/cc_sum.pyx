@@ -3,7 +3,7 @@
 the .pxd that `python -m compactclass build` generates beside the declaration
 (cc_records_compact.pxd)."""
 from cc_records_compact cimport (P3f, P3fArray, P3fArray_data, P3fArray_len, P3i, P3iArray,
-                                 P3iArray_data, P3iArray_len, P3i_item, P3f_item)
+                                 P3iArray_data, P3iArray_len, P3f_item, P3i_item)
 
 
 ctypedef fused Record:
@@ -22,21 +22,23 @@ def sum_x(Record first, list points):
 
 # Arrays: the generated accessors give the C storage, one P3i_item / P3f_item per record.
 
-def sum_x_i32_array(P3iArray a):
-    """Sum field x over a P3i.Array."""
-    cdef const P3i_item *items = P3iArray_data(a)
-    cdef Py_ssize_t i, n = P3iArray_len(a)
-    cdef double total = 0
-    for i in range(n):
-        total += items[i].x
-    return total
+ctypedef fused Array:
+    P3iArray
+    P3fArray
 
 
-def sum_x_f64_array(P3fArray a):
-    """Sum field x over a P3f.Array."""
-    cdef const P3f_item *items = P3fArray_data(a)
-    cdef Py_ssize_t i, n = P3fArray_len(a)
+def sum_x_array(Array a):
+    """Sum field x over a P3i.Array or a P3f.Array."""
+    cdef Py_ssize_t i
     cdef double total = 0
-    for i in range(n):
-        total += items[i].x
+    cdef const P3i_item *ints
+    cdef const P3f_item *floats
+    if Array is P3iArray:
+        ints = P3iArray_data(a)
+        for i in range(P3iArray_len(a)):
+            total += ints[i].x
+    else:
+        floats = P3fArray_data(a)
+        for i in range(P3fArray_len(a)):
+            total += floats[i].x
     return total
