@@ -37,6 +37,24 @@ def normalize_index(index, length: int, what: str) -> int:
     return i
 
 
+def _position(index, sized, what: str) -> int:
+    """normalize_index against the length sized has once index's __index__ ran (it may change
+    the array)."""
+    i = operator.index(index)
+    return normalize_index(i, len(sized), what)
+
+
+def _fit_slice(index: slice, sized) -> tuple:
+    """index.indices() for the length sized has once the slice's __index__ methods ran."""
+    try:
+        bounds = [None if v is None else operator.index(v)
+                  for v in (index.start, index.stop, index.step)]
+    except TypeError:
+        raise TypeError("slice indices must be integers or None or have an __index__ "
+                        "method") from None
+    return slice(*bounds).indices(len(sized))
+
+
 def _clamp(index, length: int) -> int:
     """A start/stop/insert position, clamped as list methods do."""
     i = operator.index(index)
@@ -90,9 +108,20 @@ def make_fallback_array(record, spec, item, info) -> type:
     what, nfields = info.what, len(item.declared)
     field_eq = _field_eq(spec, item, codec.unpack)
     # Equal bytes mean equal records when every byte is a compared, non-float field.
+    # (Not with floats, where 0.0 == -0.0 and NaN != NaN, nor with bools, whose byte may be any
+    # nonzero value after a write through an exported buffer.)
     plain_bytes_eq = (field_eq is not None and len(spec.compare_fields) == nfields
                       and sum(f.ctype.size for f in item.fields) == size
-                      and not any(f.ctype.kind == "float" for f in item.fields))
+                      and not any(f.ctype.kind in ("float", "bool") for f in item.fields))
+    bool_offsets = [f.offset for f in item.fields if f.ctype.kind == "bool"]
+
+    def pickle_bytes(data) -> bytes:
+        """The records' bytes with every bool byte as 0 or 1, so the pickle loads back."""
+        out = bytearray(data)
+        for offset in bool_offsets:
+            column = out[offset::size]
+            out[offset::size] = bytes(b != 0 for b in column)
+        return bytes(out)
 
     def pack(value) -> bytes:
         if type(value) is record or (isinstance(value, record) and
@@ -188,7 +217,7 @@ def make_fallback_array(record, spec, item, info) -> type:
         def __getitem__(self, index):
             if isinstance(index, slice):
                 new = type(self).__new__(type(self))
-                start, stop, step = index.indices(len(self))
+                start, stop, step = _fit_slice(index, self)
                 if step == 1:
                     new._data = self._data[start * size:max(stop, start) * size]
                 else:
@@ -197,7 +226,7 @@ def make_fallback_array(record, spec, item, info) -> type:
                 return new
             if not hasattr(type(index), "__index__"):
                 raise index_type_error(what, index)
-            return unpack(self._data, normalize_index(index, len(self), what) * size)
+            return unpack(self._data, _position(index, self, what) * size)
 
         def __setitem__(self, index, value):
             if isinstance(index, slice):
@@ -206,13 +235,13 @@ def make_fallback_array(record, spec, item, info) -> type:
             if not hasattr(type(index), "__index__"):
                 raise index_type_error(what, index)
             packed = pack(value)
-            i = normalize_index(index, len(self), what)
+            i = _position(index, self, what)
             self._data[i * size:(i + 1) * size] = packed      # same length: never resizes
 
         def _set_slice(self, index, values):
             packed = b"".join(self._pack_all(values))
             n = len(packed) // size
-            start, stop, step = index.indices(len(self))
+            start, stop, step = _fit_slice(index, self)
             positions = range(start, stop, step)
             if step != 1:
                 if n != len(positions):
@@ -227,7 +256,7 @@ def make_fallback_array(record, spec, item, info) -> type:
 
         def __delitem__(self, index):
             if isinstance(index, slice):
-                positions = range(*index.indices(len(self)))
+                positions = range(*_fit_slice(index, self))
                 if not positions:
                     return
                 self._resizable()
@@ -240,7 +269,7 @@ def make_fallback_array(record, spec, item, info) -> type:
                 return
             if not hasattr(type(index), "__index__"):
                 raise index_type_error(what, index)
-            i = normalize_index(index, len(self), what)
+            i = _position(index, self, what)
             self._resizable()
             del self._data[i * size:(i + 1) * size]
 
@@ -283,7 +312,7 @@ def make_fallback_array(record, spec, item, info) -> type:
             if not self._data:
                 raise IndexError(f"pop from empty {what}")
             try:
-                i = normalize_index(index, len(self), what)
+                i = _position(index, self, what)
             except IndexError:
                 raise IndexError(f"{what}.pop index out of range") from None
             self._resizable()
@@ -369,8 +398,10 @@ def make_fallback_array(record, spec, item, info) -> type:
             return record
 
         def reserve(self, n):
-            """Make room for n records (a no-op here: bytearray manages its capacity)."""
-            operator.index(n)
+            """Make room for n records (bytearray manages its capacity; as in compiled mode,
+            growing the capacity while a buffer is exported is a BufferError)."""
+            if operator.index(n) > len(self):
+                self._resizable()
 
         def shrink_to_fit(self):
             """Free the unused capacity."""
@@ -407,7 +438,7 @@ def make_fallback_array(record, spec, item, info) -> type:
             return self.copy()
 
         def __reduce__(self):
-            return restore_array_v1, (record, info.header, bytes(self._data))
+            return restore_array_v1, (record, info.header, pickle_bytes(self._data))
 
         # -- NumPy: a zero-copy structured view (holds an export of the bytearray)
 
@@ -445,15 +476,15 @@ def make_fallback_array(record, spec, item, info) -> type:
 
         def __getitem__(self, index):
             if isinstance(index, slice):
-                return [self._get(i) for i in range(*index.indices(len(self)))]
+                return [self._get(i) for i in range(*_fit_slice(index, self))]
             if not hasattr(type(index), "__index__"):
                 raise index_type_error(what, index)
-            return self._get(normalize_index(index, len(self), what))
+            return self._get(_position(index, self, what))
 
         def __setitem__(self, index, value):
             if isinstance(index, slice):
                 values = [self._convert(v) for v in value]
-                positions = range(*index.indices(len(self)))
+                positions = range(*_fit_slice(index, self))
                 if len(values) != len(positions):
                     raise ValueError(f"{self.where}: cannot assign {len(values)} values to "
                                      f"{len(positions)} records (a column cannot change the "
@@ -464,7 +495,7 @@ def make_fallback_array(record, spec, item, info) -> type:
             if not hasattr(type(index), "__index__"):
                 raise index_type_error(what, index)
             converted = self._convert(value)
-            self._put(normalize_index(index, len(self), what), converted)
+            self._put(_position(index, self, what), converted)
 
         def __iter__(self):
             i = 0

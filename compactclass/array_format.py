@@ -24,7 +24,8 @@ from .layout import Layout
 from .spec import FieldSpec
 
 __all__ = ["ItemField", "ItemLayout", "item_layout", "ARRAY_ATTRIBUTES", "column_names",
-           "parse_buffer_format", "buffer_records", "check_bools", "pickle_header",
+           "parse_buffer_format", "buffer_records", "check_bools", "bool_error",
+           "pickle_header",
            "check_pickle_header", "ARRAY_PICKLE_VERSION"]
 
 ARRAY_PICKLE_VERSION = 1
@@ -214,9 +215,12 @@ def check_bools(item: ItemLayout, data: memoryview, where: str) -> None:
         column = bytes(data[f.offset::item.size])
         bad = column.translate(None, b"\x00\x01")
         if bad:
-            index = column.index(bad[0])
-            raise ValueError(f"{where}: record {index} holds byte {bad[0]} in bool field "
-                             f"{f.name!r} (only 0 and 1 are valid)")
+            raise bool_error(where, column.index(bad[0]), bad[0], f.name)
+
+
+def bool_error(where: str, index: int, byte: int, name: str) -> ValueError:
+    return ValueError(f"{where}: record {index} holds byte {byte} in bool field {name!r} "
+                      f"(only 0 and 1 are valid)")
 
 
 def buffer_records(item: ItemLayout, obj, where: str) -> tuple:

@@ -75,8 +75,8 @@ def attach_array(cls, info) -> None:
     if info.compiled:
         from . import _runtime
         array_cls = getattr(info.module, f"{info.spec.name}Array")
-        _runtime.set_type_attribute(array_cls, "__compact_array__", ArrayInfo(cls, item, True))
-        _runtime.set_type_attribute(cls, "Array", array_cls)
+        _runtime._set_type_attribute(array_cls, "__compact_array__", ArrayInfo(cls, item, True))
+        _runtime._set_type_attribute(cls, "Array", array_cls)
     else:
         from .array_fallback import make_fallback_array
         setattr(cls, "Array", make_fallback_array(cls, info.spec, item,

@@ -325,14 +325,14 @@ def _bind_compiled(spec: RecordSpec, user_class, module) -> type:
     setattr(module, f"_{spec.name}_user", {n: vars(user_class)[n] for n in spec.user_specials})
     attrs = _common_attributes(spec, user_class, info)
     for name, value in attrs.items():
-        _runtime.set_type_attribute(cls, name, value)
+        _runtime._set_type_attribute(cls, name, value)
     for name, value in attrs.items():
         set_name = getattr(type(value), "__set_name__", None)
         if set_name is not None:
             set_name(value, cls, name)
     dotted = f"{spec.module}.{spec.qualname}"
     if f"{cls.__module__}.{cls.__qualname__}" != dotted:
-        _runtime.set_type_name(cls, dotted)
+        _runtime._set_type_name(cls, dotted)
     _retarget_class_cells(attrs, user_class, cls)
     arrays.attach_array(cls, info)
     return cls

@@ -26,7 +26,7 @@ import os
 from typing import Iterable
 
 from .generate_array import (array_names, array_pxd, array_pxd_header, array_pyi,
-                             array_pyi_header, array_pyx)
+                             array_pyi_header, array_pyx, c_bytes)
 from .layout import Layout, c_member, compute_layout, storage_order
 from .spec import CYTHON_KEYWORDS, GENERATOR_VERSION, SLOT_SPECIALS, FieldSpec, RecordSpec
 
@@ -51,9 +51,14 @@ def _indent(lines: Iterable[str], depth: int = 1) -> list:
 
 # --------------------------------------------------------------------------- field pieces
 
-def _c_limits(f: FieldSpec) -> tuple:
-    ct = f.ctype
-    return ct.min, ct.max
+def c_range(ct) -> tuple:
+    """(lo, hi) of an integer C type other than u64 as C constants; ("0", "0") otherwise."""
+    if ct.kind != "int" or ct.name == "u64":
+        return "0", "0"
+    bits = ct.size * 8
+    if ct.min == 0:
+        return "0", f"UINT{bits}_MAX"
+    return f"INT{bits}_MIN", f"INT{bits}_MAX"
 
 
 def convert_expr(spec: RecordSpec, f: FieldSpec, value: str) -> str:
@@ -66,10 +71,7 @@ def convert_expr(spec: RecordSpec, f: FieldSpec, value: str) -> str:
         return f"_cc.to_float32({value}, {tail}" if ct.size == 4 else f"_cc.to_double({value}, {tail}"
     if ct.name == "u64":
         return f"_cc.to_unsigned({value}, UINT64_MAX, {tail}"
-    lo, hi = _c_limits(f)
-    bits = ct.size * 8
-    lo_c = "0" if lo == 0 else f"INT{bits}_MIN"
-    hi_c = f"{'U' if lo == 0 else ''}INT{bits}_MAX"
+    lo_c, hi_c = c_range(ct)
     return f"<{ct.c_name}>_cc.to_signed({value}, {lo_c}, {hi_c}, {tail}"
 
 
@@ -144,11 +146,27 @@ def _ctype_cimports(specs) -> list:
     return [f"from libc.stdint cimport {', '.join(names)}"] if names else []
 
 
+def foreign_bases(specs: list) -> list:
+    """Compact bases declared in another module (specs), in a stable order: the generated
+    module cimports each from that module's build."""
+    found = {(s.base.module, s.base.name): s.base for s in specs
+             if s.base is not None and s.base.module != s.module}
+    return [found[key] for key in sorted(found)]
+
+
+def base_pxd_path(base: RecordSpec):
+    """Where the build of a foreign base puts its .pxd (None if it has no file)."""
+    if not base.file:
+        return None
+    return os.path.splitext(base.file)[0] + "_compact.pxd"
+
+
 def generate_pxd(specs: list, source_file: str) -> str:
     lines = _header(source_file, "declaration file") + [
         "# Other Cython modules `cimport` these classes to read and write fields at C level.",
         "# cython: language_level=3", ""]
-    lines += _ctype_cimports(specs) + array_pxd_header(specs) + [""]
+    lines += _ctype_cimports(specs) + array_pxd_header(specs)
+    lines += [f"from {b.module}_compact cimport {b.name}" for b in foreign_bases(specs)] + [""]
     for spec in specs:
         layout = compute_layout(spec)
         lines += ["", *pxd_class(spec, layout), ""]
@@ -191,7 +209,8 @@ def method_init(spec: RecordSpec) -> list:
                 f"{INDENT}if args or kwargs:",
                 f'{INDENT * 2}raise TypeError(f"{{type(self).__name__}}() takes no arguments")']
     n = _names(spec)
-    body = [f"cdef tuple values = {n['binder']}(self, *args, **kwargs)",
+    body = [f"cdef tuple values = _cc.checked_values({n['binder']}(self, *args, **kwargs), "
+            f'{len(spec.fields)}, "{spec.qualname}")',
             f"{n['fill']}(self, _cc.PySequence_Fast_ITEMS(values))"]
     if spec.has_post_init:
         body += initialising(spec, "self.__post_init__()")
@@ -215,7 +234,8 @@ def _same_type_prelude(spec: RecordSpec) -> list:
 def method_eq(spec: RecordSpec) -> list:
     if not spec.options.eq or "__eq__" in spec.user_specials:
         return []
-    terms = " and ".join(f"self.{f.name} == o.{f.name}" for f in spec.compare_fields) or "True"
+    terms = " and ".join(f"{python_value(f, 'self')} == {python_value(f, 'o')}"
+                         for f in spec.compare_fields) or "True"
     return ["def __eq__(self, other):", *_indent(_same_type_prelude(spec) + [f"return {terms}"])]
 
 
@@ -225,8 +245,8 @@ def method_order(spec: RecordSpec, op: str) -> list:
     strict = op[0]
     body = _same_type_prelude(spec)
     for f in spec.compare_fields:
-        body += [f"if self.{f.name} != o.{f.name}:",
-                 f"{INDENT}return self.{f.name} {strict} o.{f.name}"]
+        mine, theirs = python_value(f, "self"), python_value(f, "o")
+        body += [f"if {mine} != {theirs}:", f"{INDENT}return {mine} {strict} {theirs}"]
     body.append(f"return {'True' if op.endswith('=') else 'False'}")
     return [f"def {name}(self, other):", *_indent(body)]
 
@@ -311,8 +331,9 @@ def func_getset(spec: RecordSpec) -> list:
     count = len(spec.fields) + 1
     lines += [f"cdef PyGetSetDef {n['getset']}[{count}]"]
     for i, f in enumerate(spec.fields):
-        lines.append(f'{n["getset"]}[{i}] = PyGetSetDef(b"{f.name}", {_getter_name(spec, f)}, '
-                     f'{_setter_name(spec, f)}, b"{f.name}: {f.ctype.name}", NULL)')
+        lines.append(f'{n["getset"]}[{i}] = PyGetSetDef({c_bytes(f.name)}, '
+                     f'{_getter_name(spec, f)}, {_setter_name(spec, f)}, '
+                     f'{c_bytes(f"{f.name}: {f.ctype.name}")}, NULL)')
     lines.append(f"{n['getset']}[{count - 1}] = PyGetSetDef(NULL, NULL, NULL, NULL, NULL)")
     return lines
 
@@ -395,7 +416,8 @@ def func_vectorcall(spec: RecordSpec) -> list:
             f"{' ' * 19}{n['positional']}, {npositional}, {n['defaults']}) == 0:",
             f"{INDENT}{n['fill']}(self, values)",
             "else:",
-            f"{INDENT}bound = _cc.call_binder({n['binder']}, args, nargsf, kwnames)",
+            f"{INDENT}bound = _cc.checked_values(_cc.call_binder({n['binder']}, args, nargsf, "
+            f'kwnames), {len(spec.fields)}, "{spec.qualname}")',
             f"{INDENT}{n['fill']}(self, _cc.PySequence_Fast_ITEMS(bound))"]
     if spec.has_post_init:
         body += initialising(spec, "self.__post_init__()")
@@ -440,6 +462,7 @@ def module_setup(spec: RecordSpec) -> list:
     lines = [f"{n['binder']} = None  # set by @compact: a function with {spec.name}'s __init__ "
              f"signature",
              f"{n['user']} = {{}}  # set by @compact: special methods from the class body",
+             f"_cc.register_record_type({spec.name})",
              f"_cc.install_getsets({spec.name}, {n['getset']})",
              f"_cc.cc_type_set_attro({t}, _{spec.name}_getattro, "
              f"{'NULL' if spec.options.frozen else f'_{spec.name}_setattro'})",
@@ -469,7 +492,9 @@ def generate_pyx(specs: list, source_file: str, declaring_module: str) -> str:
     schema = ", ".join(f'"{s.name}": "{s.schema_hash()}"' for s in specs)
     lines = _header(source_file, "module") + [
         "# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True",
-        "# cython: auto_pickle=False, embedsignature=False", "",
+        "# cython: auto_pickle=False, embedsignature=False",
+        "# binding=False: methods are method descriptors, which check the type of self",
+        "# cython: binding=False", "",
         f'"""Compiled compact records declared in {declaring_module} '
         f'({", ".join(s.name for s in specs)})."""', "",
         "cimport cython",
@@ -520,6 +545,7 @@ def generate_pyi(specs: list, source_file: str) -> str:
     lines = _header(source_file, "stub") + ["# Type information for the compiled module; import "
                                             "the records from their declaring module.", ""]
     lines += array_pyi_header(specs)
+    lines += [f"from {b.module} import {b.name}" for b in foreign_bases(specs)]
     for spec in specs:
         lines += ["", *pyi_class(spec), ""]
         array = array_pyi(spec)
@@ -558,6 +584,19 @@ MODULE_NAMES = frozenset({
 def check_names(specs: list) -> None:
     """Generated module-level names must not collide with each other or with a record."""
     seen = {}
+    for base in foreign_bases(specs):
+        child = next(s for s in specs if s.base is base)
+        where = f"{child.file or child.module}: class {child.qualname}"
+        if "." in base.qualname or base.module == "__main__":
+            raise TypeError(f"{where}: its compact base {base.module}.{base.qualname} "
+                            f"must be a module-level record of an importable module to be "
+                            f"compiled with it")
+        pxd = base_pxd_path(base)
+        if pxd is None or not os.path.isfile(pxd):
+            source = os.path.basename(base.file) if base.file else base.module
+            raise TypeError(f"{where}: its compact base {base.qualname} is declared in "
+                            f"{source}, which has no build yet: build {source} first")
+        seen[base.name] = f"{base.module}.{base.qualname}"
     for spec in specs:
         if spec.name in MODULE_NAMES:
             raise TypeError(f"{spec.qualname}: a compiled record cannot be named {spec.name!r}, "

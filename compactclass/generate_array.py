@@ -8,10 +8,11 @@ For a record ``Point`` the generator writes:
   modules read; and the inline accessors ``PointArray_data``, ``PointArray_len`` and
   ``PointArray_at`` for C-speed loops;
 - in the .pyx: ``_Point_pack`` / ``_Point_unpack`` / ``_Point_item_eq``, which convert between
-  an item and a Point or a tuple (with the record constructor's checks), the
-  ``cc_array_kind`` that hands them to the shared ``RecordArray`` base (compactclass._runtime),
-  the class with one column property per field, and a check, at import, that the C compiler
-  laid ``Point_item`` out as expected;
+  an item and a Point or a tuple (with the record constructor's checks), the field table
+  (name, offset, size, type and range of each field, for columns) and the ``cc_array_kind``
+  that hand them to the shared ``RecordArray`` base (compactclass._runtime), the class with
+  one column property per field, registered with the runtime at import, and a check, at
+  import, that the C compiler laid ``Point_item`` out as expected;
 - in the .pyi: the array's Python API.
 
 Everything generic (sequence and buffer protocols, columns, pickles) lives once in the base
@@ -35,6 +36,7 @@ def array_names(spec: RecordSpec) -> dict:
     return {"array": f"{n}Array", "item": f"{n}_item", "data": f"{n}Array_data",
             "len": f"{n}Array_len", "at": f"{n}Array_at", "pack": f"_{n}_pack",
             "unpack": f"_{n}_unpack", "eq": f"_{n}_item_eq", "kind": f"_{n}Array_kind",
+            "fields": f"_{n}Array_fields", "declared": f"_{n}Array_declared",
             "probe": f"_{n}_probe"}
 
 
@@ -107,6 +109,18 @@ def _convert_expr(spec, f, value):
     return convert_expr(spec, f, value)
 
 
+def _c_range(ctype) -> tuple:
+    from .generate import c_range
+    return c_range(ctype)
+
+
+def c_bytes(text: str) -> str:
+    """A Cython bytes literal holding text in UTF-8 (escaped: Cython takes ASCII only)."""
+    data = text.encode("utf-8")
+    return 'b"' + "".join(chr(b) if 32 <= b < 127 and chr(b) not in '"\\' else f"\\x{b:02x}"
+                          for b in data) + '"'
+
+
 # Parameters and locals of the generated functions: never a record's name (a record may be
 # called ``item`` or ``value``; no record or field name starts with ``__cc_``).
 OUT, VALUE, ITEM, VALUES, REC, SRC = ("__cc_out", "__cc_value", "__cc_item", "__cc_values",
@@ -142,7 +156,7 @@ def func_unpack(spec: RecordSpec, item: ItemLayout) -> list:
     n = array_names(spec)
     body = [f"cdef const {n['item']} *{SRC} = <const {n['item']} *>{ITEM}",
             f"cdef {spec.name} {REC} = {spec.name}.__new__({spec.name})"]
-    body += [f"{REC}.{f.name} = {SRC}.{f.name}" for f in item.declared]
+    body += [f"{REC}.{f.name} = {_item_value(f, SRC)}" for f in item.declared]
     body.append(f"return {REC}")
     return [f"cdef object {n['unpack']}(const void *{ITEM}):",
             f'{INDENT}"""A new {spec.name} holding a copy of one item (no __init__, as '
@@ -150,10 +164,16 @@ def func_unpack(spec: RecordSpec, item: ItemLayout) -> list:
             *[INDENT + line for line in body]]
 
 
-def _field_compare(f) -> str:
+def _item_value(f, item: str) -> str:
+    """An item's field as the record stores it: a bool byte other than 0/1 (written through
+    an exported buffer) reads as True, as everywhere else."""
     if f.ctype.kind == "bool":
-        return f"({X}.{f.name} != 0) == ({Y}.{f.name} != 0)"
-    return f"{X}.{f.name} == {Y}.{f.name}"
+        return f"({item}.{f.name} != 0)"
+    return f"{item}.{f.name}"
+
+
+def _field_compare(f) -> str:
+    return f"{_item_value(f, X)} == {_item_value(f, Y)}"
 
 
 def func_item_eq(spec: RecordSpec, item: ItemLayout) -> list:
@@ -176,10 +196,25 @@ def func_item_eq(spec: RecordSpec, item: ItemLayout) -> list:
 
 
 def kind_struct(spec: RecordSpec, item: ItemLayout) -> list:
+    """The field table (storage order) and the cc_array_kind the runtime reads: sizes and
+    offsets the C code uses come from here, never from a Python attribute."""
     n = array_names(spec)
-    return [f"cdef _cc.cc_array_kind {n['kind']} = _cc.cc_array_kind(",
-            f'{INDENT}sizeof({n["item"]}), {item.align}, b"{item.buffer_format}",',
-            f"{INDENT}{n['pack']}, {n['unpack']}, {n['eq']})"]
+    count = len(item.fields)
+    lines = [f"cdef _cc.cc_array_field {n['fields']}[{count}]",
+             f"cdef Py_ssize_t {n['declared']}[{count}]"]
+    for k, f in enumerate(item.fields):
+        lo, hi = _c_range(f.ctype)
+        lines.append(f"{n['fields']}[{k}] = _cc.cc_array_field({c_bytes(f.name)}, {f.offset}, "
+                     f"{f.ctype.size}, c'{f.ctype.struct_code}', {lo}, {hi}, "
+                     f'b"{f.ctype.name}")')
+    for k, f in enumerate(item.declared):
+        lines.append(f"{n['declared']}[{k}] = {item.fields.index(f)}")
+    return lines + [
+        f"cdef _cc.cc_array_kind {n['kind']} = _cc.cc_array_kind(",
+        f'{INDENT}sizeof({n["item"]}), {item.align}, {c_bytes(item.buffer_format)}, '
+        f'{c_bytes(item.what)}, {c_bytes(spec.qualname)},',
+        f"{INDENT}{count}, &{n['fields']}[0], &{n['declared']}[0], {n['pack']}, {n['unpack']}, "
+        f"{n['eq']})"]
 
 
 def pyx_array_class(spec: RecordSpec, item: ItemLayout) -> list:
@@ -190,10 +225,7 @@ def pyx_array_class(spec: RecordSpec, item: ItemLayout) -> list:
              "",
              f"{INDENT}a[i] is a new {spec.qualname} holding a copy of record i; a.<field> is a "
              f"live column view.",
-             f'{INDENT}See compactclass.arrays for the whole contract."""',
-             "",
-             f"{INDENT}def __cinit__(self, *args, **kwargs):",
-             f"{INDENT * 2}_cc.array_init(self, &{n['kind']})"]
+             f'{INDENT}See compactclass.arrays for the whole contract."""']
     for name in column_names(item):
         ctype = item.field(name).ctype
         lines += ["",
@@ -222,7 +254,9 @@ def array_pyx(spec: RecordSpec, layout: Layout) -> list:
         return []
     item = item_layout(layout)
     pieces = [func_pack(spec, item), func_unpack(spec, item), func_item_eq(spec, item),
-              kind_struct(spec, item), pyx_array_class(spec, item), layout_check(spec, item)]
+              kind_struct(spec, item), pyx_array_class(spec, item),
+              [f"_cc.array_register({array_names(spec)['array']}, &{array_names(spec)['kind']})"],
+              layout_check(spec, item)]
     lines = [f"# {spec.qualname}.Array: {item.size}-byte items ({array_names(spec)['item']} in "
              f"the .pxd), format {item.buffer_format}", ""]
     for piece in pieces:

@@ -20,6 +20,10 @@ def reduce_subclass(obj, signature: str, values: tuple):
 
 def restore_v1(cls, signature, values):
     info = getattr(cls, "__compact__", None)
+    if info is not None and not (isinstance(cls, type) and info.cls in cls.__mro__):
+        info = None                     # a class that only borrowed a record's __compact__
+    if isinstance(values, tuple) and type(values) is not tuple:
+        values = tuple(values)          # a tuple subclass: its items, as a plain tuple
     if (info is not None and signature == info.signature and type(values) is tuple
             and len(values) == info.nfields):
         return info._restore(values, cls)   # converts and checks every value
@@ -33,8 +37,6 @@ def _raise_corrupt(cls, info, signature, values):
     if signature != spec.signature_text:
         raise ValueError(f"{spec.qualname}: the pickle holds fields ({signature}) but the record "
                          f"now has ({spec.signature_text})")
-    if not isinstance(values, tuple) or len(values) != len(spec.fields):
-        count = len(values) if isinstance(values, tuple) else type(values).__name__
-        raise ValueError(f"{spec.qualname}: corrupt pickle: expected a tuple of "
-                         f"{len(spec.fields)} field values, got {count}")
-    raise ValueError(f"{spec.qualname}: corrupt pickle")  # not reached: a check above failed
+    count = len(values) if isinstance(values, tuple) else type(values).__name__
+    raise ValueError(f"{spec.qualname}: corrupt pickle: expected a tuple of "
+                     f"{len(spec.fields)} field values, got {count}")

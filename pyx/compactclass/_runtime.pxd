@@ -51,10 +51,12 @@ cdef int raise_type_error(str where, str ctype_name, str kind, object value) exc
 cdef int raise_range_error(str where, str ctype_name, object value) except -1
 cdef object index_or_raise(object value, str where, str ctype_name)
 cdef double double_or_raise(object value, str where, str ctype_name) except? -1.0
-cdef tuple call_binder(object binder, PyObject **args, size_t nargsf, PyObject *kwnames)
+cdef object call_binder(object binder, PyObject **args, size_t nargsf, PyObject *kwnames)
 cdef object begin_init(object obj)
 cdef int end_init(object previous) except -1
 cdef bint is_initialising(object obj) except -1
+cdef int register_record_type(type cls) except -1
+cdef tuple checked_values(object values, Py_ssize_t n, str record)
 
 # ---- the constructor's argument matching
 
@@ -145,8 +147,7 @@ cdef inline bint to_bool(object value, str where, str ctype_name) except? -1:
 
 
 # =================================================================================================
-# Record arrays (compactclass.arrays) -- added for the record-arrays issue; the base class of
-# every generated ``<Record>Array``. See the matching section at the end of _runtime.pyx.
+# Record arrays: the base class of every generated ``<Record>Array`` (see _runtime.pyx).
 # =================================================================================================
 from compactclass.core cimport cc_vec
 
@@ -157,24 +158,41 @@ ctypedef int (*cc_pack_fn)(void *item, object value) except -1
 ctypedef object (*cc_unpack_fn)(const void *item)
 ctypedef int (*cc_item_eq_fn)(const void *a, const void *b) except -1
 
+# One field of an item, for columns: where it is and how to convert it. Static data of the
+# generated module: the runtime never takes a size or an offset from a Python attribute.
+ctypedef struct cc_array_field:
+    const char *name         # UTF-8
+    size_t offset
+    size_t size
+    char code                # struct code: b h i q B H I Q f d ?
+    int64_t lo               # range of signed and narrow unsigned integer fields
+    int64_t hi
+    const char *ctype_name   # "i32"
+
 ctypedef struct cc_array_kind:
     size_t itemsize
     size_t align
     const char *format       # PEP 3118 format of one item
+    const char *what         # "Point.Array", for messages
+    const char *record       # "Point" (qualified name), for messages
+    Py_ssize_t nfields
+    const cc_array_field *fields     # storage order
+    const Py_ssize_t *declared       # fields[declared[k]] is the k-th declared field
     cc_pack_fn pack
     cc_unpack_fn unpack
     cc_item_eq_fn eq
 
 cdef class RecordArray:
     # Records live in vec (vec.data, vec.len: what Cython loops read); exports counts the
-    # buffers handed out (the array cannot be resized while it is > 0).
+    # buffers handed out (the array cannot be resized while it is > 0). kind is set when the
+    # object is made, from the generated class the object's type derives from, and never NULL.
     cdef cc_vec vec
     cdef const cc_array_kind *kind
     cdef Py_ssize_t exports
     cdef Py_ssize_t export_shape
     cdef Py_ssize_t export_stride
 
-cdef int array_init(RecordArray a, const cc_array_kind *kind) except -1
+cdef int array_register(type cls, const cc_array_kind *kind) except -1
 cdef tuple array_field_values(object value, Py_ssize_t n, type record)
 cdef bint array_same_record(object value, type record) except -1
 cdef int array_check_item(str record, size_t size, size_t expected_size, list offsets,

@@ -1,6 +1,12 @@
-# cython: language_level=3, boundscheck=False, wraparound=False
+# cython: language_level=3, boundscheck=False, wraparound=False, binding=False
 """compactclass's compiled runtime: per-type arenas for record objects, type set-up helpers,
-and the slow paths of value conversion.
+the slow paths of value conversion, and RecordArray, the base of every generated record array.
+
+Methods are compiled as plain method descriptors (binding=False): CPython then checks that
+``self`` is an instance of the class, which Cython's binding functions do not (Cython issue
+#1903), so ``RecordArray.copy(bytearray(8))`` is a TypeError. What C code relies on (sizes,
+offsets, which types are records or arrays, arenas) is C-level state fixed when a type is made,
+never a Python attribute that a subclass or an assignment could change.
 
 Arenas are created per record type and live as long as the process (types are never unloaded).
 Their slab memory is reported to tracemalloc under TRACEMALLOC_DOMAIN.
@@ -44,8 +50,12 @@ cdef unsigned int _DOMAIN = 0x63630001
 #: False on free-threaded builds, where records use the default allocator
 ARENA_ENABLED = bool(CC_USE_ARENA)
 
-# type -> address of its arena (int), for statistics
-_arenas = {}
+# type -> address of its arena (int), for statistics; C-level (Python code cannot reach it)
+cdef dict _arenas = {}
+
+# Addresses of the generated record types (their module registers them at import): the only
+# types the type set-up helpers below change.
+cdef set _record_types = set()
 
 
 cdef void _slab_hook(void *ctx, void *slab, size_t nbytes, int acquired) noexcept nogil:
@@ -122,7 +132,28 @@ cdef double double_or_raise(object value, str where, str ctype_name) except? -1.
     return _checks.as_double(where, ctype_name, value)
 
 
-cdef tuple call_binder(object binder, PyObject **args, size_t nargsf, PyObject *kwnames):
+cdef int register_record_type(type cls) except -1:
+    """Called by a generated module for each record type it defines, before binding."""
+    _record_types.add(<uintptr_t><PyObject *>cls)
+    return 0
+
+
+cdef int _check_record_type(object cls, str what) except -1:
+    if not isinstance(cls, type) or <uintptr_t><PyObject *>cls not in _record_types:
+        raise TypeError(f"{what}: {cls!r} is not a compiled compact record type")
+    return 0
+
+
+cdef tuple checked_values(object values, Py_ssize_t n, str record):
+    """values as a tuple of exactly n field values (what a binder returns): the generated
+    code reads n items from it, so nothing else may pass."""
+    if not isinstance(values, tuple) or PyTuple_GET_SIZE(<PyObject *>values) != n:
+        raise TypeError(f"{record}: the argument binder returned {type(values).__name__} "
+                        f"{values!r:.60}, not a tuple of {n} field values")
+    return <tuple>values
+
+
+cdef object call_binder(object binder, PyObject **args, size_t nargsf, PyObject *kwnames):
     """Call a record's argument binder (a Python function with the __init__ signature) with
     vectorcall arguments; it returns every field's value in declared order."""
     cdef Py_ssize_t n = PyVectorcall_NARGS(nargsf)
@@ -140,7 +171,7 @@ cdef tuple call_binder(object binder, PyObject **args, size_t nargsf, PyObject *
 
 # Which object this thread is initialising (running its __post_init__ or body __init__): a frozen
 # record's field setters let object.__setattr__ through for that object only.
-_initialising = threading.local()
+cdef object _initialising = threading.local()
 
 
 cdef object begin_init(object obj):
@@ -160,18 +191,22 @@ cdef bint is_initialising(object obj) except -1:
 
 # ----------------------------------------------------------------- Python-level API
 
-def set_type_attribute(type cls, str name, object value):
-    """Set an attribute on a (static, ready) record type and invalidate the type caches."""
+def _set_type_attribute(type cls, str name, object value):
+    """Set an attribute on a compiled record or record-array type (static and ready, so
+    ``setattr`` refuses) and invalidate the type caches. Used by @compact while binding."""
+    _check_record_type(cls, "_set_type_attribute")
     PyDict_SetItemString(cc_type_dict(<PyTypeObject *>cls), name.encode(), value)
     PyType_Modified(<PyTypeObject *>cls)
 
 
-def set_type_name(type cls, str dotted_name):
-    """Make a static type report ``module.qualname`` (its __module__ and __qualname__).
-
-    The string is kept for the life of the process, as a type's name must be.
+def _set_type_name(type cls, str dotted_name):
+    """Make a compiled record type report ``module.qualname`` (its __module__ and
+    __qualname__). The string is kept for the life of the process, as a type's name must be.
     """
+    _check_record_type(cls, "_set_type_name")
     cdef bytes encoded = dotted_name.encode()
+    if b"\0" in encoded:
+        raise ValueError(f"_set_type_name: {dotted_name!r} holds a NUL character")
     cdef char *copy = strdup(encoded)
     if copy == NULL:
         raise MemoryError()
@@ -200,18 +235,25 @@ def arena_types():
 
 
 # =================================================================================================
-# Record arrays (compactclass.arrays) -- added for the record-arrays issue.
+# Record arrays (compactclass.arrays).
 #
 # RecordArray is the base of every generated ``<Record>Array`` class: a cc_vec of fixed-size
 # items (the record's payload, laid out as compactclass.array_format describes) and the count
-# of exported buffers. A generated subclass points ``kind`` at its cc_array_kind (item size,
-# buffer format, pack/unpack/eq functions); the sequence protocol, the buffer protocol,
+# of exported buffers. A generated module registers each array class with its cc_array_kind
+# (item size, buffer format, field table, pack/unpack/eq functions); every new object takes
+# ``kind`` from the registered class its type derives from (C-level tp_base chain), so no
+# Python attribute decides a size or an offset. The sequence protocol, the buffer protocol,
 # columns and pickling are written here once for every record type.
 #
 # Rules every method keeps:
 # - a value is converted (kind.pack) into a temporary item before the array is touched, and
 #   indices are checked and item pointers taken only afterwards: converting can run Python code
-#   (__index__, __float__) that changes the array;
+#   (__index__, __float__) that changes the array; slices are unpacked (PySlice_Unpack runs
+#   __index__) before they are fitted to the current length (PySlice_AdjustIndices);
+# - every loop that can run Python code (an allocation can run the GC, a __del__, another
+#   thread) re-reads the length before each item it touches;
+# - an object made by ``cls.__new__(cls)`` (which a subclass may override) is checked to be a
+#   new, empty, unexported array of the same kind before it is used;
 # - nothing that changes the length or moves the storage runs while a buffer is exported
 #   (BufferError, as bytearray does); in-place writes are allowed;
 # - lengths are Py_ssize_t, byte sizes size_t, and growth is checked against the largest length
@@ -224,12 +266,12 @@ def arena_types():
 cimport cython
 from cpython.buffer cimport PyObject_GetBuffer, PyBuffer_Release, PyBUF_SIMPLE, PyBUF_FORMAT, \
     PyBUF_ND, PyBUF_STRIDES, PyBUF_C_CONTIGUOUS, PyBUF_F_CONTIGUOUS, PyBUF_ANY_CONTIGUOUS
-from cpython.bytes cimport PyBytes_FromStringAndSize
+from cpython.bytes cimport PyBytes_FromStringAndSize, PyBytes_AS_STRING
 from cpython.mem cimport PyMem_Malloc, PyMem_Free, PyMem_RawMalloc, PyMem_RawRealloc, \
     PyMem_RawFree
 from cpython.number cimport PyNumber_AsSsize_t, PyIndex_Check
-from cpython.object cimport PyObject_LengthHint
-from cpython.slice cimport PySlice_GetIndicesEx
+from cpython.object cimport PyObject_LengthHint, PyObject_TypeCheck
+from cpython.slice cimport PySlice_Unpack, PySlice_AdjustIndices
 from libc.string cimport memcpy, memmove
 from libc.stdint cimport int8_t, int16_t, int32_t, uint8_t, uint16_t, uint32_t, UINT64_MAX
 from compactclass.core cimport (cc_allocator, cc_vec_init, cc_vec_destroy, cc_vec_reserve,
@@ -239,6 +281,7 @@ from compactclass.core cimport (cc_allocator, cc_vec_init, cc_vec_destroy, cc_ve
 
 from collections.abc import MutableSequence as _MutableSequence
 
+from compactclass import array_format as _array_format
 from compactclass import arrays as _arrays
 
 cdef extern from "Python.h":
@@ -335,11 +378,55 @@ cdef inline size_t _byte_offset(size_t itemsize, Py_ssize_t i) noexcept:
     return <size_t>i * itemsize     # as cc_vec_at computes it
 
 
+# ---- which generated array class an object's type derives from
+
+# address of a generated array type -> address of its cc_array_kind. C-level: registered once
+# by the generated module; keyed by address, so no __hash__/__eq__ of a metaclass takes part.
+cdef dict _array_kinds = {}
+
+# what repr shows (fixed when this module is imported)
+cdef Py_ssize_t _repr_records = _arrays.REPR_RECORDS
+cdef Py_ssize_t _repr_values = _arrays.REPR_VALUES
+
+
+cdef int array_register(type cls, const cc_array_kind *kind) except -1:
+    """Called by a generated module, once for each array class it defines."""
+    if not issubclass(cls, RecordArray) or kind == NULL:
+        raise TypeError(f"array_register: {cls!r} is not a record array class")
+    _array_kinds[<uintptr_t><PyObject *>cls] = <uintptr_t>kind
+    _record_types.add(<uintptr_t><PyObject *>cls)
+    return 0
+
+
+cdef const cc_array_kind *_kind_of_type(object cls) except NULL:
+    """The kind of the generated array class cls is or derives from (its C base chain)."""
+    cdef PyTypeObject *t = <PyTypeObject *>cls
+    while t != NULL:
+        address = _array_kinds.get(<uintptr_t>t)
+        if address is not None:
+            return <const cc_array_kind *><uintptr_t>address
+        t = t.tp_base
+    raise TypeError(f"{(<object>cls).__name__}: use the Array of a compact record "
+                    f"(Point.Array), not RecordArray itself or a class derived from it alone")
+
+
+cdef RecordArray _fresh(object cls, const cc_array_kind *kind):
+    """cls.__new__(cls) checked to be a new, empty, unexported array of this kind: a subclass's
+    __new__ may return any object."""
+    obj = cls.__new__(cls)
+    cdef RecordArray new
+    if isinstance(obj, RecordArray):
+        new = <RecordArray>obj
+        if new.kind == kind and new.vec.len == 0 and new.exports == 0:
+            return new
+    raise TypeError(f"{(<object>cls).__qualname__}.__new__ returned {type(obj).__qualname__} "
+                    f"{obj!r:.80}, not a new, empty {kind.what.decode()}")
+
+
 # ---- helpers shared by the methods
 
-cdef str _what(object array):
-    info = getattr(type(array), "__compact_array__", None)
-    return info.what if info is not None else type(array).__name__
+cdef str _what(RecordArray a):
+    return a.kind.what.decode()
 
 cdef inline Py_ssize_t _len(RecordArray a) noexcept:
     return <Py_ssize_t>a.vec.len
@@ -347,7 +434,7 @@ cdef inline Py_ssize_t _len(RecordArray a) noexcept:
 cdef inline unsigned char *_at(RecordArray a, Py_ssize_t i) noexcept:
     return <unsigned char *>cc_vec_at(&a.vec, <size_t>i)
 
-cdef int _vec_ok(int err, object array) except -1:
+cdef int _vec_ok(int err, RecordArray array) except -1:
     if err == CC_OK:
         return 0
     if err == CC_ENOMEM or err == CC_EOVERFLOW:
@@ -368,7 +455,8 @@ cdef int _check_growth(RecordArray a, Py_ssize_t length, Py_ssize_t extra) excep
     return 0
 
 cdef Py_ssize_t _index(RecordArray a, object index) except -1:
-    cdef Py_ssize_t i = _normalize(PyNumber_AsSsize_t(index, IndexError), _len(a))
+    cdef Py_ssize_t raw = PyNumber_AsSsize_t(index, IndexError)     # may run __index__
+    cdef Py_ssize_t i = _normalize(raw, _len(a))                     # so the length after it
     if i < 0:
         raise IndexError(f"{_what(a)} index out of range")
     return i
@@ -377,9 +465,52 @@ cdef int _index_type_error(RecordArray a, object index) except -1:
     raise TypeError(f"{_what(a)} indices must be integers or slices, not "
                     f"{type(index).__name__}")
 
-cdef RecordArray _new_like(RecordArray a):
-    cls = type(a)
-    return <RecordArray>cls.__new__(cls)
+cdef Py_ssize_t _slice(RecordArray a, object index, Py_ssize_t *start, Py_ssize_t *stop,
+                       Py_ssize_t *step) except -1:
+    """The record count of a slice of a, fitted to a's length after the slice's __index__
+    methods ran. Nothing that runs Python code may come between this and using the result."""
+    PySlice_Unpack(index, start, stop, step)
+    return PySlice_AdjustIndices(_len(a), start, stop, step[0])
+
+cdef const cc_array_field *_field_named(const cc_array_kind *kind, str name) except? NULL:
+    cdef Py_ssize_t k
+    cdef bytes wanted = name.encode("utf-8", "surrogatepass")
+    for k in range(kind.nfields):
+        if kind.fields[k].name == wanted:          # whole bytes: an embedded NUL never matches
+            return &kind.fields[k]
+    return NULL
+
+cdef int _check_bools(RecordArray a, str where) except -1:
+    """Every byte of a bool field must be 0 or 1 (records imported from a buffer or a pickle)."""
+    cdef Py_ssize_t k, i
+    cdef const cc_array_field *f
+    cdef unsigned char byte
+    for k in range(a.kind.nfields):
+        f = &a.kind.fields[k]
+        if f.code != c'?':
+            continue
+        for i in range(_len(a)):
+            byte = _at(a, i)[f.offset]
+            if byte > 1:
+                raise _array_format.bool_error(where, i, byte, f.name.decode())
+    return 0
+
+cdef bytes _pickle_bytes(RecordArray a):
+    """The records' bytes with every bool byte as 0 or 1: a buffer export lets any byte into a
+    bool field, which reads as True everywhere; the pickle must load back."""
+    cdef Py_ssize_t nbytes = <Py_ssize_t>(a.vec.len * a.kind.itemsize), k, i
+    cdef bytes out = PyBytes_FromStringAndSize(NULL, nbytes)
+    cdef unsigned char *p = <unsigned char *>PyBytes_AS_STRING(out)
+    cdef const cc_array_field *f
+    if nbytes:
+        memcpy(p, a.vec.data, <size_t>nbytes)
+    for k in range(a.kind.nfields):
+        f = &a.kind.fields[k]
+        if f.code == c'?':
+            for i in range(_len(a)):
+                p[<size_t>i * a.kind.itemsize + f.offset] = p[<size_t>i * a.kind.itemsize
+                                                              + f.offset] != 0
+    return out
 
 cdef int _pack_all(RecordArray a, cc_vec *out, object values) except -1:
     """Convert every value of an iterable into out (a vec nothing else can reach)."""
@@ -424,10 +555,11 @@ cdef class RecordArray:
     """
 
     def __cinit__(self, *args, **kwargs):
-        # Only generated subclasses (which set kind in their own __cinit__) can be made.
-        if getattr(type(self), "__new__") is _RecordArray_new:
-            raise TypeError(f"{type(self).__name__}: use the Array of a compact record "
-                            f"(Point.Array), not RecordArray itself")
+        # Every object, however its type's __new__ is reached, gets the kind of the generated
+        # class it derives from, or is refused (RecordArray itself, a direct subclass).
+        self.kind = _kind_of_type(type(self))
+        _vec_ok(cc_vec_init(&self.vec, self.kind.itemsize, self.kind.align,
+                            <const cc_allocator *>&_vec_allocator), self)
 
     def __dealloc__(self):
         cc_vec_destroy(&self.vec)
@@ -443,10 +575,11 @@ cdef class RecordArray:
     @classmethod
     def zeros(cls, n):
         """An array of n records whose every field is zero (exact capacity)."""
+        cdef const cc_array_kind *kind = _kind_of_type(cls)
         cdef Py_ssize_t count = PyNumber_AsSsize_t(n, OverflowError)
-        cdef RecordArray new = <RecordArray>cls.__new__(cls)
         if count < 0:
-            raise ValueError(f"{_what(new)}.zeros: negative count {count}")
+            raise ValueError(f"{kind.what.decode()}.zeros: negative count {count}")
+        cdef RecordArray new = _fresh(cls, kind)
         _check_growth(new, 0, count)
         _vec_ok(cc_vec_reserve(&new.vec, <size_t>count), new)
         _vec_ok(cc_vec_resize(&new.vec, <size_t>count), new)
@@ -457,10 +590,12 @@ cdef class RecordArray:
         """A new array holding a copy of the records in a buffer: raw bytes, or a buffer (a
         NumPy structured array, another array's memoryview) with the same item layout.
         ValueError names the first difference (item size, field names or types, length)."""
-        info = cls.__compact_array__
-        flat, count = _arrays.buffer_records(info.item, obj, f"{info.what}.frombuffer")
-        cdef RecordArray new = <RecordArray>cls.__new__(cls)
+        cdef const cc_array_kind *kind = _kind_of_type(cls)
+        where = f"{kind.what.decode()}.frombuffer"
+        flat, count = _arrays.buffer_records(cls.__compact_array__.item, obj, where)
+        cdef RecordArray new = _fresh(cls, kind)
         _assign_bytes(new, flat, count)
+        _check_bools(new, where)        # the bytes as copied (the source may have changed)
         return new
 
     # -- sequence protocol
@@ -564,7 +699,8 @@ cdef class RecordArray:
         """Remove and return the record at index (default last)."""
         if self.vec.len == 0:
             raise IndexError(f"pop from empty {_what(self)}")
-        cdef Py_ssize_t i = _normalize(PyNumber_AsSsize_t(index, IndexError), _len(self))
+        cdef Py_ssize_t raw = PyNumber_AsSsize_t(index, IndexError)     # may run __index__
+        cdef Py_ssize_t i = _normalize(raw, _len(self))
         if i < 0:
             raise IndexError(f"{_what(self)}.pop index out of range")
         _check_resizable(self)
@@ -628,9 +764,12 @@ cdef class RecordArray:
     __hash__ = None
 
     def __repr__(self):
-        cdef Py_ssize_t n = _len(self)
-        shown = [self.kind.unpack(_at(self, i)) for i in range(min(n, _arrays.REPR_RECORDS))]
-        return _arrays.array_repr(_what(self), n, shown)
+        cdef Py_ssize_t i = 0
+        shown = []
+        while i < _repr_records and i < _len(self):     # unpack allocates: re-read the length
+            shown.append(self.kind.unpack(_at(self, i)))
+            i += 1
+        return _arrays.array_repr(_what(self), _len(self), shown)
 
     # -- storage
 
@@ -679,14 +818,16 @@ cdef class RecordArray:
     @property
     def columns(self):
         """Every field's column, by name (declared order)."""
-        return {f.name: RecordColumn(self, f.name)
-                for f in type(self).__compact_array__.item.declared}
+        cdef Py_ssize_t k
+        names = [self.kind.fields[self.kind.declared[k]].name.decode()
+                 for k in range(self.kind.nfields)]
+        return {name: RecordColumn(self, name) for name in names}
 
     # -- copy and pickle
 
     def copy(self):
         """A new array with the same records (exact capacity)."""
-        cdef RecordArray new = _new_like(self)
+        cdef RecordArray new = _fresh(type(self), self.kind)
         _vec_ok(cc_vec_assign(&new.vec, self.vec.data, self.vec.len), new)
         return new
 
@@ -699,7 +840,7 @@ cdef class RecordArray:
     def __reduce__(self):
         # (restore_array_v1, (record class, layout header, raw records)): loads in either mode
         info = type(self).__compact_array__
-        return _arrays.restore_array_v1, (info.record, info.header, self.tobytes())
+        return _arrays.restore_array_v1, (info.record, info.header, _pickle_bytes(self))
 
     # -- buffer protocol: one dimension of records, C layout and padding included
 
@@ -714,16 +855,7 @@ cdef class RecordArray:
         self.exports -= 1
 
 
-_RecordArray_new = RecordArray.__new__
 _MutableSequence.register(RecordArray)
-
-
-cdef int array_init(RecordArray a, const cc_array_kind *kind) except -1:
-    """Called by a generated array's __cinit__: an empty vec of the kind's items."""
-    _vec_ok(cc_vec_init(&a.vec, kind.itemsize, kind.align,
-                        <const cc_allocator *>&_vec_allocator), a)
-    a.kind = kind
-    return 0
 
 
 cdef tuple array_field_values(object value, Py_ssize_t n, type record):
@@ -738,8 +870,10 @@ cdef tuple array_field_values(object value, Py_ssize_t n, type record):
 
 
 cdef bint array_same_record(object value, type record) except -1:
-    """value is a record of this very class, or of a plain (non-compact) Python subclass."""
-    return isinstance(value, record) and \
+    """value is a record of this very class, or of a plain (non-compact) Python subclass. The
+    type test is C-level (Py_TYPE): a __class__ property cannot pass a foreign object off as a
+    record, which the caller then reads as one."""
+    return PyObject_TypeCheck(value, <PyTypeObject *>record) and \
         getattr(type(value), "__compact__", None) is getattr(record, "__compact__", None)
 
 
@@ -790,8 +924,8 @@ cdef Py_ssize_t _find(RecordArray a, object value, object start, object stop,
 
 cdef RecordArray _get_slice(RecordArray a, object index):
     cdef Py_ssize_t start, stop, step, count, k
-    cdef RecordArray new = _new_like(a)
-    PySlice_GetIndicesEx(index, _len(a), &start, &stop, &step, &count)
+    cdef RecordArray new = _fresh(type(a), a.kind)
+    count = _slice(a, index, &start, &stop, &step)
     if count == 0:
         return new
     if step == 1:
@@ -812,7 +946,7 @@ cdef int _set_slice(RecordArray a, object index, object values) except -1:
     try:
         _pack_all(a, &tmp, values)
         n = <Py_ssize_t>tmp.len
-        PySlice_GetIndicesEx(index, _len(a), &start, &stop, &step, &count)
+        count = _slice(a, index, &start, &stop, &step)
         if step != 1:
             if n != count:
                 raise ValueError(f"attempt to assign sequence of size {n} to extended slice "
@@ -837,7 +971,7 @@ cdef int _set_slice(RecordArray a, object index, object values) except -1:
 cdef int _del_slice(RecordArray a, object index) except -1:
     cdef Py_ssize_t start, stop, step, count, src, dst
     cdef size_t size = a.kind.itemsize
-    PySlice_GetIndicesEx(index, _len(a), &start, &stop, &step, &count)
+    count = _slice(a, index, &start, &stop, &step)
     if count == 0:
         return 0
     _check_resizable(a)
@@ -889,72 +1023,67 @@ cdef class RecordColumn:
     A live view: it holds the array and reads its current length and storage at every access,
     so it stays valid when the array grows or shrinks. ``col[i]``/``col[i] = v`` read and write
     (with the field's checks); the buffer protocol exports a strided, writable, zero-copy view
-    (``np.asarray(a.x)``), which counts as an export of the array while it lives.
+    (``np.asarray(a.x)``), which counts as an export of the array while it lives. Where the
+    field lies comes from the array's C-level field table.
     """
 
     cdef readonly RecordArray array
     cdef readonly str name
-    cdef Py_ssize_t offset
-    cdef Py_ssize_t size
-    cdef char code
+    cdef const cc_array_field *field
     cdef char format[2]
-    cdef int64_t lo
-    cdef int64_t hi
     cdef str where
     cdef str ctype_name
     cdef Py_ssize_t export_shape
     cdef Py_ssize_t export_stride
 
     def __cinit__(self, RecordArray array not None, str name not None):
-        info = type(array).__compact_array__
-        try:
-            f = info.item.field(name)
-        except KeyError:
-            raise AttributeError(f"{info.what}: {info.record.__qualname__} has no field "
-                                 f"{name!r}") from None
-        self.array, self.name, self.offset = array, name, f.offset
-        ctype = f.ctype
-        self.size, self.ctype_name = ctype.size, ctype.name
-        self.code = ord(ctype.struct_code)
-        self.format[0] = self.code
+        cdef const cc_array_field *f = _field_named(array.kind, name)
+        record = array.kind.record.decode()
+        if f == NULL:
+            raise AttributeError(f"{_what(array)}: {record} has no field {name!r}")
+        self.array, self.name, self.field = array, name, f
+        self.format[0] = f.code
         self.format[1] = 0
-        if ctype.kind == "int" and ctype.name != "u64":
-            self.lo, self.hi = ctype.min, ctype.max
-        self.where = f"{info.record.__qualname__}.{name}"
+        self.where = f"{record}.{name}"
+        self.ctype_name = f.ctype_name.decode()
 
     cdef unsigned char *_field(self, Py_ssize_t i) noexcept:
-        return _at(self.array, i) + self.offset
+        return _at(self.array, i) + self.field.offset
 
     cdef object _get(self, Py_ssize_t i):
         cdef unsigned char *p = self._field(i)
-        if self.code == c'b': return (<int8_t *>p)[0]
-        if self.code == c'h': return (<int16_t *>p)[0]
-        if self.code == c'i': return (<int32_t *>p)[0]
-        if self.code == c'q': return (<int64_t *>p)[0]
-        if self.code == c'B': return (<uint8_t *>p)[0]
-        if self.code == c'H': return (<uint16_t *>p)[0]
-        if self.code == c'I': return (<uint32_t *>p)[0]
-        if self.code == c'Q': return (<uint64_t *>p)[0]
-        if self.code == c'f': return (<float *>p)[0]
-        if self.code == c'd': return (<double *>p)[0]
+        cdef char code = self.field.code
+        if code == c'b': return (<int8_t *>p)[0]
+        if code == c'h': return (<int16_t *>p)[0]
+        if code == c'i': return (<int32_t *>p)[0]
+        if code == c'q': return (<int64_t *>p)[0]
+        if code == c'B': return (<uint8_t *>p)[0]
+        if code == c'H': return (<uint16_t *>p)[0]
+        if code == c'I': return (<uint32_t *>p)[0]
+        if code == c'Q': return (<uint64_t *>p)[0]
+        if code == c'f': return (<float *>p)[0]
+        if code == c'd': return (<double *>p)[0]
         return (<uint8_t *>p)[0] != 0
 
     cdef int _convert(self, object value, unsigned char *out) except -1:
-        """Check value as the record's constructor does and store its C value at out."""
+        """Check value as the record's constructor does and store its C value at out (8 bytes
+        at most)."""
         cdef int64_t v
-        if self.code == c'Q':
+        cdef char code = self.field.code
+        cdef size_t size = self.field.size
+        if code == c'Q':
             (<uint64_t *>out)[0] = to_unsigned(value, UINT64_MAX, self.where, self.ctype_name)
-        elif self.code == c'f':
+        elif code == c'f':
             (<float *>out)[0] = to_float32(value, self.where, self.ctype_name)
-        elif self.code == c'd':
+        elif code == c'd':
             (<double *>out)[0] = to_double(value, self.where, self.ctype_name)
-        elif self.code == c'?':
+        elif code == c'?':
             (<uint8_t *>out)[0] = to_bool(value, self.where, self.ctype_name)
         else:
-            v = to_signed(value, self.lo, self.hi, self.where, self.ctype_name)
-            if self.size == 1: (<int8_t *>out)[0] = <int8_t>v
-            elif self.size == 2: (<int16_t *>out)[0] = <int16_t>v
-            elif self.size == 4: (<int32_t *>out)[0] = <int32_t>v
+            v = to_signed(value, self.field.lo, self.field.hi, self.where, self.ctype_name)
+            if size == 1: (<int8_t *>out)[0] = <int8_t>v
+            elif size == 2: (<int16_t *>out)[0] = <int16_t>v
+            elif size == 4: (<int32_t *>out)[0] = <int32_t>v
             else: (<int64_t *>out)[0] = v
         return 0
 
@@ -962,37 +1091,44 @@ cdef class RecordColumn:
         return _len(self.array)
 
     def __getitem__(self, index):
-        cdef Py_ssize_t start, stop, step, count, k
+        cdef Py_ssize_t start, stop, step, count, k, i
         if PyIndex_Check(index):
             return self._get(_index(self.array, index))
-        if isinstance(index, slice):
-            PySlice_GetIndicesEx(index, _len(self.array), &start, &stop, &step, &count)
-            return [self._get(start + k * step) for k in range(count)]
-        _index_type_error(self.array, index)
+        if not isinstance(index, slice):
+            _index_type_error(self.array, index)
+        count = _slice(self.array, index, &start, &stop, &step)
+        values = []
+        for k in range(count):
+            i = start + k * step
+            if i >= _len(self.array):       # shrunk while the list grew
+                break
+            values.append(self._get(i))
+        return values
 
     def __setitem__(self, index, value):
-        cdef Py_ssize_t start, stop, step, count, k
+        cdef Py_ssize_t start, stop, step, count, k, n
         cdef uint64_t one
         cdef unsigned char *converted
         if PyIndex_Check(index):
             self._convert(value, <unsigned char *>&one)
-            memcpy(self._field(_index(self.array, index)), &one, self.size)
+            memcpy(self._field(_index(self.array, index)), &one, self.field.size)
             return
         if not isinstance(index, slice):
             _index_type_error(self.array, index)
         values = list(value)
-        converted = <unsigned char *>PyMem_Malloc(max(len(values), 1) * 8)
+        n = len(values)
+        converted = <unsigned char *>PyMem_Malloc(<size_t>max(n, 1) * 8)
         if converted == NULL:
             raise MemoryError()
         try:
-            for k in range(len(values)):
+            for k in range(n):
                 self._convert(values[k], converted + 8 * k)
-            PySlice_GetIndicesEx(index, _len(self.array), &start, &stop, &step, &count)
-            if count != len(values):
-                raise ValueError(f"{self.where}: cannot assign {len(values)} values to "
+            count = _slice(self.array, index, &start, &stop, &step)
+            if count != n:
+                raise ValueError(f"{self.where}: cannot assign {n} values to "
                                  f"{count} records (a column cannot change the array's length)")
             for k in range(count):
-                memcpy(self._field(start + k * step), converted + 8 * k, self.size)
+                memcpy(self._field(start + k * step), converted + 8 * k, self.field.size)
         finally:
             PyMem_Free(converted)
 
@@ -1004,24 +1140,33 @@ cdef class RecordColumn:
 
     def tolist(self):
         """Every record's value of this field, as a list."""
-        return [self._get(i) for i in range(_len(self.array))]
+        cdef Py_ssize_t i = 0
+        values = []
+        while i < _len(self.array):
+            values.append(self._get(i))
+            i += 1
+        return values
 
     def __repr__(self):
-        cdef Py_ssize_t n = _len(self.array)
-        shown = [self._get(i) for i in range(min(n, _arrays.REPR_VALUES))]
-        return _arrays.column_repr(self.where, self.ctype_name, n, shown)
+        cdef Py_ssize_t i = 0
+        shown = []
+        while i < _repr_values and i < _len(self.array):
+            shown.append(self._get(i))
+            i += 1
+        return _arrays.column_repr(self.where, self.ctype_name, _len(self.array), shown)
 
     def __getbuffer__(self, Py_buffer *view, int flags):
         cdef RecordArray a = self.array
+        cdef Py_ssize_t size = <Py_ssize_t>self.field.size
         cdef bint contiguous = (flags & PyBUF_STRIDES) != PyBUF_STRIDES or \
             (flags & PyBUF_ANY_CONTIGUOUS) == PyBUF_ANY_CONTIGUOUS or \
             (flags & PyBUF_C_CONTIGUOUS) == PyBUF_C_CONTIGUOUS or \
             (flags & PyBUF_F_CONTIGUOUS) == PyBUF_F_CONTIGUOUS
-        if contiguous and a.kind.itemsize != <size_t>self.size:
+        if contiguous and a.kind.itemsize != <size_t>size:
             raise BufferError(f"column {self.where} is strided: request a strided buffer "
                               f"(memoryview and NumPy do)")
         cdef unsigned char *data = <unsigned char *>a.vec.data
-        _fill_view(view, data + self.offset if data != NULL else NULL, _len(a), self.size,
+        _fill_view(view, data + self.field.offset if data != NULL else NULL, _len(a), size,
                    <Py_ssize_t>a.kind.itemsize, self.format, &self.export_shape,
                    &self.export_stride, flags)
         view.obj = self
