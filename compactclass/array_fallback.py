@@ -16,11 +16,13 @@ import functools
 import operator
 import struct
 import sys
+import types
 
 from . import checks
 from .array_format import ARRAY_ATTRIBUTES, buffer_records
 from .arrays import (REPR_RECORDS, REPR_VALUES, array_repr, column_repr, export_error,
-                     index_error, index_type_error, restore_array_v1, value_error)
+                     index_error, index_type_error, not_fresh_error, restore_array_v1,
+                     value_error)
 
 __all__ = ["make_fallback_array", "normalize_index"]
 
@@ -53,6 +55,41 @@ def _fit_slice(index: slice, sized) -> tuple:
         raise TypeError("slice indices must be integers or None or have an __index__ "
                         "method") from None
     return slice(*bounds).indices(len(sized))
+
+
+def _refuse_foreign_self(cls) -> None:
+    """Make cls's methods, classmethods and properties check self (or cls) as CPython's method
+    descriptors do. They are plain functions: called unbound on another record's array they
+    would write items of the wrong size into it."""
+    def check(obj, name):
+        if not isinstance(obj, cls) or not issubclass(type(obj), cls):
+            raise TypeError(f"descriptor {name!r} for {cls.__qualname__!r} objects doesn't "
+                            f"apply to a {type(obj).__name__!r} object")
+
+    def method(fn, name):
+        @functools.wraps(fn)
+        def checked(self, *args, **kwargs):
+            check(self, name)
+            return fn(self, *args, **kwargs)
+        return checked
+
+    def class_method(fn, name):
+        @functools.wraps(fn)
+        def checked(owner, *args, **kwargs):
+            if not isinstance(owner, type) or not issubclass(owner, cls):
+                raise TypeError(f"descriptor {name!r} requires a subtype of "
+                                f"{cls.__qualname__!r} but received {owner!r}")
+            return fn(owner, *args, **kwargs)
+        return classmethod(checked)
+
+    for name, value in list(vars(cls).items()):
+        if isinstance(value, classmethod):
+            setattr(cls, name, class_method(value.__func__, name))
+        elif isinstance(value, property):
+            parts = [value.fget, value.fset, value.fdel]
+            setattr(cls, name, property(*[p and method(p, name) for p in parts], value.__doc__))
+        elif isinstance(value, types.FunctionType) and name != "__new__":
+            setattr(cls, name, method(value, name))
 
 
 def _clamp(index, length: int) -> int:
@@ -124,7 +161,7 @@ def make_fallback_array(record, spec, item, info) -> type:
         return bytes(out)
 
     def pack(value) -> bytes:
-        if type(value) is record or (isinstance(value, record) and
+        if type(value) is record or (issubclass(type(value), record) and
                                      getattr(type(value), "__compact__", None)
                                      is record.__compact__):
             values = (read_fields(value),) if single else read_fields(value)
@@ -143,6 +180,21 @@ def make_fallback_array(record, spec, item, info) -> type:
             return field_eq(a, b)
         return make_record([codec.unpack(a)[k] for k in storage_of]) == \
             make_record([codec.unpack(b)[k] for k in storage_of])
+
+    def fresh(cls):
+        """cls.__new__(cls) checked to be a new, empty, unexported array of this record (a
+        subclass's __new__ may return any object)."""
+        obj = cls.__new__(cls)
+        if isinstance(obj, FallbackRecordArray) and issubclass(type(obj), FallbackRecordArray):
+            data = getattr(obj, "_data", None)
+            if type(data) is bytearray and not data:
+                try:
+                    data.append(0)              # refused while a buffer is exported
+                    del data[-1]
+                    return obj
+                except BufferError:
+                    pass
+        raise not_fresh_error(cls, obj, what)
 
     class FallbackRecordArray:
         __slots__ = ("_data",)
@@ -195,7 +247,7 @@ def make_fallback_array(record, spec, item, info) -> type:
             if count > sys.maxsize // size:
                 raise MemoryError(f"{what}: 0 + {count} records of {size} bytes do not fit "
                                   f"in memory")
-            new = cls.__new__(cls)
+            new = fresh(cls)
             new._data = bytearray(count * size)
             return new
 
@@ -205,7 +257,7 @@ def make_fallback_array(record, spec, item, info) -> type:
             (a NumPy structured array, another array's memoryview) with the same item
             layout. ValueError names the first difference."""
             flat, _ = buffer_records(item, obj, f"{what}.frombuffer")
-            new = cls.__new__(cls)
+            new = fresh(cls)
             new._data = bytearray(flat)
             return new
 
@@ -216,7 +268,7 @@ def make_fallback_array(record, spec, item, info) -> type:
 
         def __getitem__(self, index):
             if isinstance(index, slice):
-                new = type(self).__new__(type(self))
+                new = fresh(type(self))
                 start, stop, step = _fit_slice(index, self)
                 if step == 1:
                     new._data = self._data[start * size:max(stop, start) * size]
@@ -362,7 +414,7 @@ def make_fallback_array(record, spec, item, info) -> type:
             self._data[:] = b"".join(reversed(self._records()))
 
         def __eq__(self, other):
-            if getattr(type(other), "__compact_array__", None) is not info:
+            if not issubclass(type(other), FallbackRecordArray):
                 return NotImplemented
             if len(self) != len(other):
                 return False
@@ -428,7 +480,7 @@ def make_fallback_array(record, spec, item, info) -> type:
 
         def copy(self):
             """A new array with the same records (exact capacity)."""
-            new = type(self).__new__(type(self))
+            new = fresh(type(self))
             new._data = bytearray(self._data)
             return new
 
@@ -537,6 +589,8 @@ def make_fallback_array(record, spec, item, info) -> type:
                                    f"see compactclass.arrays).")
     FallbackColumn.__qualname__ = f"{spec.qualname}.Array.Column"
     FallbackColumn.__module__ = spec.module
+    _refuse_foreign_self(FallbackRecordArray)
+    _refuse_foreign_self(FallbackColumn)
     from collections.abc import MutableSequence
     MutableSequence.register(FallbackRecordArray)
     return FallbackRecordArray

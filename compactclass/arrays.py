@@ -121,6 +121,11 @@ def export_error(what: str) -> BufferError:
                        f"memoryview, NumPy array or column buffer is alive)")
 
 
+def not_fresh_error(cls, obj, what: str) -> TypeError:
+    return TypeError(f"{cls.__qualname__}.__new__ returned {type(obj).__qualname__} "
+                     f"{_short_repr(obj)}, not a new, empty {what}")
+
+
 def index_error(what: str) -> IndexError:
     return IndexError(f"{what} index out of range")
 

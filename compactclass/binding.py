@@ -302,13 +302,15 @@ def _build_fallback(spec: RecordSpec, user_class, info: Optional[RecordInfo] = N
                           user_class)
     attrs = {name: _own_class_cell(value, user_class)
              for name, value in _common_attributes(spec, user_class, info).items()}
-    attrs.update(fallback.fallback_methods(spec))
+    methods = fallback.fallback_methods(spec)
+    attrs.update(methods)
     attrs.update(__slots__=fallback.fallback_slots(spec), __module__=spec.module,
                  __qualname__=spec.qualname)
     bases = (base.fallback_class(),) if base else ()
     cls = type(user_class)(spec.name, bases, attrs)
+    fallback.bind_methods(cls, methods)
     info.cls = cls
-    info._restore = lambda values, target: fallback.restore_fallback(target, spec, values)
+    info._restore = lambda values, target: fallback.restore_fallback(target, spec, values, cls)
     _retarget_class_cells(attrs, user_class, cls)
     arrays.attach_array(cls, info)
     return cls

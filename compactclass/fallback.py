@@ -16,7 +16,7 @@ from .generate import tuple_expr
 from .pickling import reduce_subclass, restore_v1
 from .spec import RecordSpec
 
-__all__ = ["fallback_methods"]
+__all__ = ["fallback_methods", "bind_methods"]
 
 
 def _converter(spec: RecordSpec, f):
@@ -97,10 +97,17 @@ def _hash(spec: RecordSpec):
                          [f"return hash({values})"], {})
 
 
-def _reduce(spec: RecordSpec):
+def _reduce(spec: RecordSpec, name: str = "__reduce__"):
+    """__reduce__, or __reduce_ex__ (what pickle and copy call first) with the same body, as
+    the compiled class has both."""
     values = tuple_expr(f"{SELF}.{f.name}" for f in spec.fields)
-    return make_function("__reduce__", f"{spec.qualname}.__reduce__", [SELF],
-                         [f"values = {values}",
+    params = [SELF] if name == "__reduce__" else [SELF, "protocol"]
+    return make_function(name, f"{spec.qualname}.{name}", params,
+                         [f"if not issubclass(type({SELF}), __cc_record):",
+                          f"    raise TypeError(f\"descriptor '{name}' for "
+                          f"'{spec.qualname}' objects doesn't apply to a "
+                          f"'{{type({SELF}).__name__}}' object\")",
+                          f"values = {values}",
                           f"cls = type({SELF})",
                           "if cls.__compact__.cls is cls:  # not a plain subclass",
                           f"    return __cc_restore, (cls, {spec.signature_text!r}, values)",
@@ -126,13 +133,24 @@ def _new(spec: RecordSpec):
     return __new__
 
 
+def bind_methods(cls, methods: dict) -> None:
+    """Give the methods that check their self (__reduce__ reads every field of it) the class
+    they belong to: it exists only once they are in it."""
+    for fn in methods.values():
+        if fn is not None and "__cc_record" in getattr(fn, "__code__", _NO_CODE).co_names:
+            fn.__globals__["__cc_record"] = cls
+
+
+_NO_CODE = (lambda: None).__code__
+
+
 ORDER_METHODS = (("__lt__", "<"), ("__le__", "<="), ("__gt__", ">"), ("__ge__", ">="))
 
 
 def fallback_methods(spec: RecordSpec) -> dict:
     """The methods the fallback class gets from its options (user's own methods win)."""
     methods = {"__setattr__": _setattr(spec), "__delattr__": _delattr(spec),
-               "__reduce__": _reduce(spec)}
+               "__reduce__": _reduce(spec), "__reduce_ex__": _reduce(spec, "__reduce_ex__")}
     user = set(spec.user_specials)
     if spec.options.init and "__init__" not in user:
         methods["__init__"] = _init(spec)
@@ -151,8 +169,12 @@ def fallback_methods(spec: RecordSpec) -> dict:
     return methods
 
 
-def restore_fallback(cls, spec: RecordSpec, values: tuple):
-    """A fallback instance from every field value in declared order (no __post_init__)."""
+def restore_fallback(cls, spec: RecordSpec, values: tuple, record: type):
+    """A record from every field value in declared order (no __post_init__); cls is record or a
+    class derived from it (its real MRO: a borrowed __compact__ does not count)."""
+    if not isinstance(cls, type) or record not in type.__dict__["__mro__"].__get__(cls):
+        raise TypeError(f"{spec.qualname}: cannot restore a record as {cls!r}, which does not "
+                        f"derive from {spec.qualname}")
     if len(values) != len(spec.fields):
         raise ValueError(f"{spec.qualname}: expected {len(spec.fields)} field values, got "
                          f"{len(values)}")

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 __all__ = ["restore_v1", "reduce_subclass"]
 
+_MRO = type.__dict__["__mro__"]     # a class's real MRO (a metaclass may shadow __mro__)
+
 
 def reduce_subclass(obj, signature: str, values: tuple):
     """The pickle of an instance of a plain Python subclass of a record: the record's values plus
@@ -20,7 +22,7 @@ def reduce_subclass(obj, signature: str, values: tuple):
 
 def restore_v1(cls, signature, values):
     info = getattr(cls, "__compact__", None)
-    if info is not None and not (isinstance(cls, type) and info.cls in cls.__mro__):
+    if info is not None and not (isinstance(cls, type) and info.cls in _MRO.__get__(cls)):
         info = None                     # a class that only borrowed a record's __compact__
     if isinstance(values, tuple) and type(values) is not tuple:
         values = tuple(values)          # a tuple subclass: its items, as a plain tuple

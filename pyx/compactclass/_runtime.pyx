@@ -419,8 +419,7 @@ cdef RecordArray _fresh(object cls, const cc_array_kind *kind):
         new = <RecordArray>obj
         if new.kind == kind and new.vec.len == 0 and new.exports == 0:
             return new
-    raise TypeError(f"{(<object>cls).__qualname__}.__new__ returned {type(obj).__qualname__} "
-                    f"{obj!r:.80}, not a new, empty {kind.what.decode()}")
+    raise _arrays.not_fresh_error(cls, obj, kind.what.decode())
 
 
 # ---- helpers shared by the methods
