@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import importlib.machinery
+import importlib.util
 import inspect
 import os
 import sys
@@ -19,13 +21,14 @@ import types
 import warnings
 from typing import Optional
 
-from . import arrays, fallback
+from . import arrays, fallback, files
 from .functions import binder
 from .layout import compute_layout
 from .spec import RecordSpec, build_spec
 
-__all__ = ["RecordInfo", "StaleBuildWarning", "make_record", "frozen_setter",
-           "import_declaration", "compiled_module_name", "records_of_module", "pure_mode"]
+__all__ = ["RecordInfo", "StaleBuildWarning", "SubinterpreterWarning", "make_record",
+           "frozen_setter", "import_declaration", "compiled_module_name", "records_of_module",
+           "pure_mode"]
 
 
 class StaleBuildWarning(UserWarning):
@@ -126,7 +129,8 @@ def compiled_module_name(spec: RecordSpec) -> Optional[str]:
 
 
 def _load_compiled(spec: RecordSpec, base: Optional[RecordInfo]):
-    """The compiled module holding a matching build of spec, or None (with a warning if stale)."""
+    """The compiled module holding a matching build of spec, or None (with a warning if stale,
+    damaged or unusable here)."""
     if os.environ.get("COMPACTCLASS_PURE") == "1" or getattr(_state, "pure", 0):
         return None
     if "." in spec.qualname:
@@ -136,15 +140,19 @@ def _load_compiled(spec: RecordSpec, base: Optional[RecordInfo]):
     name = compiled_module_name(spec)
     if name is None:
         return None
+    if name not in sys.modules:
+        damage = _damaged_module_file(name)
+        if damage is not None:
+            return _stale(spec, name, damage)
     _state.depth = _binding_depth() + 1
     try:
         module = importlib.import_module(name)
     except ModuleNotFoundError as exc:
         if exc.name == name:
             return None
-        return _stale(spec, name, f"importing it failed: {exc}")
+        return _import_failed(spec, name, exc)
     except ImportError as exc:
-        return _stale(spec, name, f"importing it failed: {exc}")
+        return _import_failed(spec, name, exc)
     finally:
         _state.depth -= 1
     built = getattr(module, "__compact_schema__", {}).get(spec.name)
@@ -153,6 +161,73 @@ def _load_compiled(spec: RecordSpec, base: Optional[RecordInfo]):
     if built != spec.schema_hash():
         return _stale(spec, name, "it was generated from a different declaration")
     return module
+
+
+def _damaged_module_file(name: str) -> Optional[str]:
+    """Why the file the compiled module would be loaded from is not whole, or None. Loading a
+    cut ELF file is not an ImportError but a SIGBUS (dlopen maps pages past its end), so it is
+    looked at first (its headers only), without importing it."""
+    try:
+        found = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        return None  # the import reports it
+    if found is None or not found.origin or \
+            not isinstance(found.loader, importlib.machinery.ExtensionFileLoader):
+        return None
+    problem = files.damaged_extension(found.origin)
+    if problem is None:
+        return None
+    return f"its file {found.origin} is truncated or damaged ({problem})"
+
+
+class SubinterpreterWarning(UserWarning):
+    """Compiled records cannot be used in this (sub)interpreter; the fallback is used."""
+
+
+_subinterpreter_warned = False   # module state is per interpreter: once per interpreter
+
+
+def _in_subinterpreter() -> bool:
+    """Whether this is not the main interpreter (3.10-3.12: _xxsubinterpreters, 3.13:
+    _interpreters; where neither exists, assume the main one)."""
+    for module_name in ("_interpreters", "_xxsubinterpreters"):
+        try:
+            interpreters = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        try:
+            current, main = interpreters.get_current(), interpreters.get_main()
+            # 3.13 returns (id, whence) pairs, earlier versions InterpreterID objects
+            current = current[0] if isinstance(current, tuple) else current
+            main = main[0] if isinstance(main, tuple) else main
+            return int(current) != int(main)
+        except Exception:
+            return False
+    return False
+
+
+def _import_failed(spec: RecordSpec, name: str, exc: ImportError):
+    """A compiled module that does not import: a stale-build warning, unless the reason is
+    that Cython modules load into one interpreter per process (this is a subinterpreter, or
+    another interpreter took the module first): then one warning per interpreter that says so,
+    since rebuilding would not help."""
+    global _subinterpreter_warned
+    subinterpreter = _in_subinterpreter()
+    if subinterpreter or "one interpreter per process" in str(exc):
+        if not _subinterpreter_warned:
+            _subinterpreter_warned = True
+            if subinterpreter:
+                why = ("compiled compact records cannot be used in a subinterpreter (Cython "
+                       "extension modules load into one interpreter per process)")
+            else:
+                why = ("compiled compact records cannot be used in this interpreter: "
+                       f"{name} is already loaded in another interpreter of this process "
+                       "(Cython extension modules load into one interpreter per process)")
+            warnings.warn(f"{why}; {spec.module} and every other declaration use the "
+                          f"pure-Python fallback records in this interpreter.",
+                          SubinterpreterWarning, stacklevel=_stacklevel_outside_package())
+        return None
+    return _stale(spec, name, f"importing it failed: {exc}")
 
 
 def _stacklevel_outside_package() -> int:
@@ -168,8 +243,8 @@ def _stacklevel_outside_package() -> int:
 def _stale(spec: RecordSpec, module_name: str, why: str):
     source = os.path.basename(spec.file) if spec.file else spec.module
     warnings.warn(f"{spec.module}.{spec.qualname}: not using the compiled module {module_name}: "
-                  f"{why}. Rebuild with `python -m compactclass build {source}`; using the "
-                  f"pure-Python fallback meanwhile.", StaleBuildWarning,
+                  f"{why.rstrip('.')}. Rebuild with `python -m compactclass build {source}`; "
+                  f"using the pure-Python fallback meanwhile.", StaleBuildWarning,
                   stacklevel=_stacklevel_outside_package())
     return None
 

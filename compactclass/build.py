@@ -11,12 +11,15 @@ In a packaged project's setup.py::
 """
 from __future__ import annotations
 
+import contextlib
 import importlib
+import importlib.machinery
 import os
+import shutil
 import sys
-import tempfile
 from dataclasses import dataclass
 
+from . import binding, files
 from .binding import pure_mode, records_of_module
 from .generate import generate_module
 
@@ -57,62 +60,130 @@ def find_declaration(path: str) -> Declaration:
 
 
 def load_specs(decl: Declaration) -> list:
-    """Import the declaration (fallback classes only) and return the specs of its records."""
-    if decl.root not in sys.path:
+    """Import the declaration (fallback classes only) and return the specs of its records.
+
+    The running program is left as it was: the modules this import replaced in sys.modules
+    (the declaration, its compiled module) are put back, those it added that hold pure-mode
+    records are removed again, and sys.path and the record registry are restored. Otherwise a
+    build inside a running program would leave the pure classes to every later import, and
+    records made earlier would no longer pickle (pickle finds the class by name)."""
+    before = dict(sys.modules)
+    registry = {module: dict(records) for module, records in binding._REGISTRY.items()}
+    parents = _parent_attributes(decl)
+    added_root = decl.root not in sys.path
+    if added_root:
         sys.path.insert(0, decl.root)
-    for name in [m for m in sys.modules if m == decl.module or m == decl.compiled_module]:
-        del sys.modules[name]
+    for name in (decl.module, decl.compiled_module):
+        sys.modules.pop(name, None)
+    binding._REGISTRY.pop(decl.module, None)  # no records of an earlier version of the file
     try:
         with pure_mode():
             importlib.import_module(decl.module)
+        specs = [s for s in records_of_module(decl.module) if "." not in s.qualname]
     except SyntaxError as exc:
         raise SyntaxError(f"{decl.path}: the declaration does not parse: {exc}") from exc
-    specs = [s for s in records_of_module(decl.module) if "." not in s.qualname]
+    finally:
+        _restore_modules(decl, before, registry, parents)
+        if added_root:
+            with contextlib.suppress(ValueError):
+                sys.path.remove(decl.root)
     if not specs:
         raise ValueError(f"{decl.path}: declares no module-level @compact records")
     return specs
 
 
-def _unchanged(path: str, text: str) -> bool:
-    try:
-        with open(path, encoding="utf-8") as existing:
-            return existing.read() == text
-    except FileNotFoundError:
-        return False
+_ABSENT = object()
 
 
-def _write_all_or_none(files: dict) -> None:
+def _parent_attributes(decl: Declaration) -> dict:
+    """{(package module, attribute): value or _ABSENT} for the declaration's two modules."""
+    saved = {}
+    for name in (decl.module, decl.compiled_module):
+        package, _, child = name.rpartition(".")
+        if package and package in sys.modules:
+            parent = sys.modules[package]
+            saved[(parent, child)] = vars(parent).get(child, _ABSENT)
+    return saved
+
+
+def _restore_modules(decl: Declaration, before: dict, registry: dict, parents: dict) -> None:
+    """Undo what importing the declaration in pure mode did to sys.modules (see load_specs).
+
+    Of the modules the import added, those that may hold pure-mode classes are removed again:
+    the declaration's own, every module that declared records, and the modules of the
+    declaration's package (whose __init__ may re-export its records). The others stay
+    (removing an ordinary module would run it twice, an extension module could not load
+    again)."""
+    pure = {module for module, records in binding._REGISTRY.items()
+            if any(registry.get(module, {}).get(q) is not spec for q, spec in records.items())}
+    package = decl.module.partition(".")[0] + "." if "." in decl.module else None
+
+    def tainted(name, module):
+        if isinstance(getattr(module, "__loader__", None),
+                      importlib.machinery.ExtensionFileLoader):
+            return False
+        return name in pure or (package is not None and (name + ".").startswith(package))
+
+    for name in list(sys.modules):
+        module = sys.modules[name]
+        if name in before:
+            if module is not before[name]:
+                sys.modules[name] = before[name]
+        elif name in (decl.module, decl.compiled_module) or tainted(name, module):
+            del sys.modules[name]
+            package, _, child = name.rpartition(".")
+            parent = sys.modules.get(package) if package else None
+            if parent is not None and vars(parent).get(child) is module:
+                with contextlib.suppress(AttributeError, TypeError):
+                    delattr(parent, child)
+    for name, module in before.items():  # removed by the import (an error half-way, ...)
+        sys.modules.setdefault(name, module)
+    for (parent, child), value in parents.items():
+        with contextlib.suppress(AttributeError, TypeError):
+            if value is _ABSENT:
+                if child in vars(parent):
+                    delattr(parent, child)
+            else:
+                setattr(parent, child, value)
+    binding._REGISTRY.clear()
+    binding._REGISTRY.update(registry)
+
+
+def _write_all_or_none(outputs: dict) -> None:
     """Write the changed files of {path: text}, leaving unchanged ones (and their mtimes)
-    alone. Every text goes to a temporary file first; the generated files are replaced only
-    once all are written, so a failure leaves the old set (or none) and no temporary file."""
+    alone. Every text goes to a temporary file in the same folder first (named for this
+    process, created with the umask's mode as open() would be); the generated files are
+    replaced only once all are written, so a failure leaves the old set (or none) and no
+    temporary file, and a reader never sees a part of a file."""
     pending = []
     try:
-        for path, text in files.items():
+        for path, text in outputs.items():
             if os.path.isdir(path):
                 raise IsADirectoryError(f"{path}: a folder is in the way of a generated file")
-            if _unchanged(path, text):
+            data = text.encode("utf-8")
+            if files.same_content(path, data):
+                files.fix_private_mode(path)
                 continue
-            fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".compactclass-",
-                                       suffix=".tmp")
-            pending.append((tmp, path))
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                out.write(text)
+            with files.pending_file(path) as (out, tmp):
+                pending.append((tmp, path))
+                out.write(data)
         while pending:
             tmp, path = pending[0]
             os.replace(tmp, path)
             pending.pop(0)
     finally:
         for tmp, _ in pending:
-            if os.path.exists(tmp):
+            with contextlib.suppress(OSError):
                 os.unlink(tmp)
 
 
 def generate(path: str) -> Declaration:
     """Write the .pyx/.pxd/.pyi of one declaration file (only files whose text changed)."""
     decl = find_declaration(path)
+    folder = os.path.dirname(decl.path)
+    files.sweep_temp_files(folder)  # left by killed builds
     specs = load_specs(decl)
     sources = generate_module(specs, decl.path, decl.module)
-    folder = os.path.dirname(decl.path)
     if not os.access(folder, os.W_OK):
         raise PermissionError(f"{folder}: cannot write the generated files here")
     _write_all_or_none({decl.output(ext): text for ext, text in sources.items()})
@@ -124,46 +195,125 @@ def _include() -> list:
     return get_include()
 
 
-def extensions(paths, **extension_kwargs) -> list:
-    """Generate the sources of each declaration and return cythonized setuptools Extensions
-    (with compactclass's include folders) ready for ``setup(ext_modules=...)``."""
+def _source_path(path: str) -> str:
+    """path relative to the working folder, as setuptools wants sources, when it lies below it;
+    otherwise absolute (cythonize's build_dir must not be escaped through "..")."""
+    relative = os.path.relpath(path)
+    return path if relative.split(os.sep, 1)[0] == os.pardir else relative
+
+
+def _cythonize(decls, build_dir: str, extension_kwargs: dict, sources=None) -> list:
+    """cythonized Extensions of decls; the .c files go below build_dir only."""
     from Cython.Build import cythonize
     from setuptools import Extension
 
-    include_dirs = _include() + list(extension_kwargs.pop("include_dirs", []))
-    exts, roots = [], []
-    for path in paths:
-        decl = generate(path)
-        # setuptools wants source paths relative to the folder setup runs in
-        exts.append(Extension(decl.compiled_module, [os.path.relpath(decl.output("pyx"))],
-                              include_dirs=include_dirs, **extension_kwargs))
-        roots.append(decl.root)
-    return cythonize(exts, include_path=_include() + sorted(set(roots)), language_level=3,
-                     quiet=True)
+    kwargs = dict(extension_kwargs)
+    include_dirs = _include() + list(kwargs.pop("include_dirs", []))
+    exts = [Extension(decl.compiled_module,
+                      [sources[i] if sources else decl.output("pyx")],
+                      include_dirs=include_dirs, **kwargs)
+            for i, decl in enumerate(decls)]
+    return cythonize(exts, include_path=_include() + sorted({d.root for d in decls}),
+                     language_level=3, quiet=True, build_dir=build_dir)
+
+
+_C_TRAILER = b"#endif /* Py_PYTHON_H */\n"
+
+
+def _whole_c_file(path: str) -> bool:
+    """Whether the Cython output at path ends as Cython ends every C file (a cut one does not)."""
+    try:
+        with open(path, "rb") as f:
+            if not f.read(64).startswith(b"/* Generated by Cython "):
+                return False
+            f.seek(0, os.SEEK_END)
+            if f.tell() < 64 + len(_C_TRAILER):
+                return False
+            f.seek(-len(_C_TRAILER), os.SEEK_END)
+            return f.read() == _C_TRAILER
+    except OSError:
+        return False
+
+
+def extensions(paths, **extension_kwargs) -> list:
+    """Generate the sources of each declaration and return cythonized setuptools Extensions
+    (with compactclass's include folders) ready for ``setup(ext_modules=...)``.
+
+    The .c of each declaration is left beside its .pyx (for sdists and setuptools' own
+    up-to-date checks). Cython writes it in a private temporary folder; it replaces the one
+    beside the .pyx atomically, and only when its text changed, so that file is always whole
+    and keeps its mtime across runs that change nothing. A .c there that is not whole (left by
+    an older version, or cut by something else) is never trusted to be up to date."""
+    decls = [generate(path) for path in paths]
+    sources = [_source_path(decl.output("pyx")) for decl in decls]
+    with files.build_folder() as tmp:
+        build_dir = os.path.join(tmp, "c")
+        for decl, source in zip(decls, sources):
+            # let Cython's own dependency check see the existing .c, if it is whole
+            existing = decl.output("c")
+            staged = _staged_path(build_dir, os.path.splitext(source)[0] + ".c")
+            if _whole_c_file(existing):
+                os.makedirs(os.path.dirname(staged), exist_ok=True)
+                shutil.copy2(existing, staged)
+        exts = _cythonize(decls, build_dir, extension_kwargs, sources)
+        for decl, ext in zip(decls, exts):
+            [c_file] = ext.sources
+            final = decl.output("c")
+            with open(c_file, "rb") as f:
+                data = f.read()
+            if files.same_content(final, data):
+                files.fix_private_mode(final)
+            else:
+                files.atomic_write(final, data)
+            ext.sources = [_source_path(final)]
+    return exts
+
+
+def _staged_path(build_dir: str, c_file: str) -> str:
+    """Where cythonize(build_dir=...) puts the .c of source c_file (as Cython computes it)."""
+    if os.path.isabs(c_file):
+        c_file = os.path.splitdrive(c_file)[1].split(os.sep, 1)[1]
+    return os.path.join(build_dir, c_file)
+
+
+def _compile(ext, folder: str, quiet: bool) -> tuple:
+    """Compile one cythonized Extension below folder: (path of the built module, its path
+    relative to the import root)."""
+    from setuptools.dist import Distribution
+
+    dist = Distribution({"name": ext.name, "ext_modules": [ext], "script_name": "compactclass",
+                         # (no build/ folder in the user's project, no --inplace copy)
+                         "script_args": ["build_ext", "--build-temp", os.path.join(folder, "o"),
+                                         "--build-lib", os.path.join(folder, "lib")]})
+    if quiet:
+        dist.verbose = 0
+    dist.parse_command_line()
+    dist.run_commands()
+    cmd = dist.get_command_obj("build_ext")
+    return cmd.get_ext_fullpath(ext.name), cmd.get_ext_filename(ext.name)
 
 
 def build_inplace(paths, quiet: bool = True) -> list:
-    """Generate and compile each declaration; the extension lands beside its declaration."""
-    from setuptools.dist import Distribution
+    """Generate and compile each declaration; the extension lands beside its declaration.
 
+    Everything is built in a private temporary folder (``compactclass-build-<pid>-XXXX``); the
+    finished module is copied beside the declaration under a temporary name and moved to its
+    final name with os.replace, so an import (or a program that has the old module loaded)
+    never sees a partly written file, whether the build races it, fails or is killed. Two
+    builds of one file at once both end with a whole module. Leftovers of killed builds are
+    removed first. Callable inside a running program: see load_specs."""
     decls = [find_declaration(p) for p in paths]
     built = []
     for decl in decls:
-        cwd = os.getcwd()
-        os.chdir(decl.root)
-        try:
-            ext_modules = extensions([decl.path])
-            with tempfile.TemporaryDirectory(prefix="compactclass-build-") as tmp:
-                dist = Distribution({"name": decl.compiled_module, "ext_modules": ext_modules,
-                                     "script_name": "compactclass",
-                                     # (no build/ folder left in the user's project)
-                                     "script_args": ["build_ext", "--inplace",
-                                                     "--build-temp", tmp, "--build-lib", tmp]})
-                if quiet:
-                    dist.verbose = 0
-                dist.parse_command_line()
-                dist.run_commands()
-        finally:
-            os.chdir(cwd)
+        generate(decl.path)
+        with files.build_folder() as tmp:
+            [ext] = _cythonize([decl], os.path.join(tmp, "c"), {})
+            module_file, relative = _compile(ext, tmp, quiet)
+            problem = files.damaged_extension(module_file)
+            if problem:
+                raise OSError(f"{decl.path}: the compiled module is damaged: {problem}")
+            files.atomic_copy(module_file, os.path.join(decl.root, relative),
+                              files.EXECUTABLE_MODE, fsync=True)
+        importlib.invalidate_caches()
         built.append(decl)
     return built

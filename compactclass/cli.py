@@ -34,6 +34,7 @@ def main(argv=None) -> int:
     p.add_argument("target", metavar="module:Class")
     args = parser.parse_args(argv)
 
+    from Cython.Compiler.Errors import CompileError
     from setuptools.errors import BaseError, CCompilerError
 
     from . import build
@@ -53,7 +54,10 @@ def main(argv=None) -> int:
             AttributeError) as exc:
         print(f"compactclass {args.command}: error: {exc}", file=sys.stderr)
         return 1
-    except (CCompilerError, BaseError) as exc:  # the C compiler or setuptools failed
+    except KeyboardInterrupt:  # (temporary files and folders are gone already)
+        print(f"compactclass {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except (CCompilerError, BaseError, CompileError) as exc:  # Cython, the compiler, setuptools
         hint = "" if args.verbose else " (run with -v to see the compiler's output)"
         print(f"compactclass {args.command}: error: {path}: compiling failed: {exc}{hint}",
               file=sys.stderr)
