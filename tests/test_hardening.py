@@ -325,3 +325,31 @@ def test_building_a_child_before_its_base_names_the_base(builder, tmp_path):
     assert "class Leaf: its compact base Root is declared in hardening_unbuilt_base.py, which " \
            "has no build yet: build hardening_unbuilt_base.py first" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_compact_base_from_a_module_in_another_folder(builder, tmp_path):
+    """The base's build (its .pxd) is found wherever its declaration's import root is."""
+    folder = tmp_path / "elsewhere"
+    folder.mkdir()
+    (folder / "hardening_far_base.py").write_text(textwrap.dedent("""
+        from compactclass import compact, i32
+
+        @compact
+        class Far:
+            x: i32
+    """))
+    sys.path.insert(0, str(folder))
+    try:
+        from compactclass import build
+        build.build_inplace([str(folder / "hardening_far_base.py")])
+        child = builder.build("""
+            from compactclass import compact, i32
+            from hardening_far_base import Far
+
+            @compact
+            class Near(Far):
+                y: i32 = 0
+        """, name="hardening_far_child")
+        assert compactclass.is_compiled(child.Near) and child.Near(1, 2).x == 1
+    finally:
+        sys.path.remove(str(folder))
