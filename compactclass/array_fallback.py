@@ -230,11 +230,10 @@ def make_fallback_array(record, spec, item, info) -> type:
             except BufferError:
                 raise export_error(what) from None
 
-        def _records(self, start: int = 0, stop: int = None):
-            """The packed items, as bytes, from record start to stop."""
-            data = self._data
-            stop = len(data) // size if stop is None else stop
-            return [bytes(data[i * size:(i + 1) * size]) for i in range(start, stop)]
+        def _records(self):
+            """Every packed item, as bytes (one copy, taken without running Python code)."""
+            data = bytes(self._data)
+            return [data[i * size:(i + 1) * size] for i in range(len(data) // size)]
 
         # -- construction
 
@@ -326,9 +325,10 @@ def make_fallback_array(record, spec, item, info) -> type:
             del self._data[i * size:(i + 1) * size]
 
         def __iter__(self):
-            data, i = self._data, 0
-            while (i + 1) * size <= len(data):
-                yield unpack(data, i * size)
+            # the storage as it is at each step (clear() and shrink_to_fit() replace it)
+            i = 0
+            while (i + 1) * size <= len(self._data):
+                yield unpack(self._data, i * size)
                 i += 1
 
         def __contains__(self, value):
@@ -429,7 +429,9 @@ def make_fallback_array(record, spec, item, info) -> type:
         __hash__ = None
 
         def __repr__(self):
-            shown = [unpack(self._data, i * size) for i in range(min(len(self), REPR_RECORDS))]
+            data = bytes(self._data)        # one copy: unpacking may run the GC
+            count = min(len(data) // size, REPR_RECORDS)
+            shown = [unpack(data, i * size) for i in range(count)]
             return array_repr(what, len(self), shown)
 
         # -- storage
@@ -522,6 +524,14 @@ def make_fallback_array(record, spec, item, info) -> type:
             return struct.unpack_from(self._field.ctype.struct_code, self.array._data,
                                       i * size + self._field.offset)[0]
 
+        def _values(self, limit=None):
+            """The field of every record (of the first limit), from one copy of the storage:
+            nothing that runs meanwhile (the GC) can change what is read."""
+            data = bytes(self.array._data)
+            count = len(data) // size if limit is None else min(len(data) // size, limit)
+            code, offset = self._field.ctype.struct_code, self._field.offset
+            return [struct.unpack_from(code, data, i * size + offset)[0] for i in range(count)]
+
         def _put(self, i, value):
             struct.pack_into(self._field.ctype.struct_code, self.array._data,
                              i * size + self._field.offset, value)
@@ -557,10 +567,10 @@ def make_fallback_array(record, spec, item, info) -> type:
 
         def tolist(self):
             """Every record's value of this field, as a list."""
-            return [self._get(i) for i in range(len(self))]
+            return self._values()
 
         def __repr__(self):
-            shown = [self._get(i) for i in range(min(len(self), REPR_VALUES))]
+            shown = self._values(REPR_VALUES)
             return column_repr(self.where, self._field.ctype.name, len(self), shown)
 
         def __array__(self, dtype=None, copy=None):
