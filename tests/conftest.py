@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import itertools
+import os
 import sys
 import textwrap
 
@@ -49,3 +50,13 @@ def builder(tmp_path_factory):
 def fallback_of(cls):
     """The pure-Python fallback class built from the same spec as (compiled) ``cls``."""
     return cls.__compact__.fallback_class()
+
+
+def hypothesis_profile(profiles: dict) -> tuple:
+    """(name, settings) of the profile COMPACTCLASS_HYPOTHESIS_PROFILE names ("ci" by default)
+    among a test module's profiles."""
+    name = os.environ.get("COMPACTCLASS_HYPOTHESIS_PROFILE", "ci")
+    if name not in profiles:
+        raise RuntimeError(f"COMPACTCLASS_HYPOTHESIS_PROFILE={name!r}: choose one of "
+                           f"{', '.join(profiles)}")
+    return name, profiles[name]

@@ -45,7 +45,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import (RuleBasedStateMachine, initialize, invariant, precondition,
                                  rule, run_state_machine_as_test)
 
-from conftest import fallback_of
+from conftest import fallback_of, hypothesis_profile
 from isolation import IN_PROCESS, UNDER_ASAN, isolated, run_forked
 
 np = pytest.importorskip("numpy")
@@ -58,11 +58,7 @@ PROFILES = {
     "asan": dict(examples=25, steps=30, shrink_seconds=60),
     "quick": dict(examples=10, steps=20, shrink_seconds=10),
 }
-PROFILE_NAME = os.environ.get("COMPACTCLASS_HYPOTHESIS_PROFILE", "ci")
-if PROFILE_NAME not in PROFILES:
-    raise RuntimeError(f"COMPACTCLASS_HYPOTHESIS_PROFILE={PROFILE_NAME!r}: choose one of "
-                       f"{', '.join(PROFILES)}")
-PROFILE = PROFILES[PROFILE_NAME]
+PROFILE_NAME, PROFILE = hypothesis_profile(PROFILES)
 SETTINGS = settings(max_examples=PROFILE["examples"], stateful_step_count=PROFILE["steps"],
                     deadline=None, database=None, suppress_health_check=list(HealthCheck),
                     print_blob=True, report_multiple_bugs=False)

@@ -51,7 +51,7 @@ from hypothesis import HealthCheck, Phase, given, note, seed, settings
 from hypothesis import strategies as st
 
 import compactclass
-from conftest import fallback_of
+from conftest import fallback_of, hypothesis_profile
 
 # ----------------------------------------------------------------------------- profiles
 
@@ -62,11 +62,7 @@ PROFILES = {
     "asan": dict(batches=1, per_batch=40, examples=8),
     "quick": dict(batches=1, per_batch=16, examples=10),
 }
-PROFILE_NAME = os.environ.get("COMPACTCLASS_HYPOTHESIS_PROFILE", "ci")
-if PROFILE_NAME not in PROFILES:
-    raise RuntimeError(f"COMPACTCLASS_HYPOTHESIS_PROFILE={PROFILE_NAME!r}: choose one of "
-                       f"{', '.join(PROFILES)}")
-PROFILE = PROFILES[PROFILE_NAME]
+PROFILE_NAME, PROFILE = hypothesis_profile(PROFILES)
 SEED = int(os.environ.get("COMPACTCLASS_DIFF_SEED") or random.SystemRandom().randrange(2**32))
 # Optimisation level of the batch builds, appended to CFLAGS (so a sanitizer job's flags stay).
 # A 56-record module is ~600k lines of C: gcc takes ~20 s at -O0 and ~50 s at -O1 (quiet
