@@ -51,13 +51,13 @@ class ItemField:
         return self.field.name
 
     @property
-    def ctype(self):
-        return self.field.ctype
+    def kind(self):
+        return self.field.kind
 
     @property
     def code(self) -> str:
         """Canonical type of the field, as NumPy spells it: "i4", "u8", "f4", "?"."""
-        return self.field.ctype.numpy_code
+        return self.field.kind.numpy_code
 
 
 @dataclass(frozen=True)
@@ -81,8 +81,8 @@ class ItemLayout:
         for f in self.fields:
             if f.offset > cursor:
                 yield cursor, None, f.offset - cursor
-            yield f.offset, f, f.ctype.size
-            cursor = f.offset + f.ctype.size
+            yield f.offset, f, f.kind.size
+            cursor = f.offset + f.kind.size
         if self.size > cursor:
             yield cursor, None, self.size - cursor
 
@@ -91,13 +91,13 @@ class ItemLayout:
         """PEP 3118 format of one item: native types and alignment, explicit padding."""
         parts = []
         for _, f, size in self.pieces():
-            parts.append(f"{f.ctype.struct_code}:{f.name}:" if f else f"{size}x")
+            parts.append(f"{f.kind.struct_code}:{f.name}:" if f else f"{size}x")
         return "T{" + "".join(parts) + "}"
 
     @property
     def struct_format(self) -> str:
         """``struct`` format of one item (fields in storage order) for the fallback."""
-        return "=" + "".join(f.ctype.struct_code if f else f"{size}x"
+        return "=" + "".join(f.kind.struct_code if f else f"{size}x"
                              for _, f, size in self.pieces())
 
     @property
@@ -208,14 +208,15 @@ def _check_fields(item: ItemLayout, fmt: str, where: str) -> None:
 
 
 def check_bools(item: ItemLayout, data: memoryview, where: str) -> None:
-    """Every byte of a bool field must be 0 or 1 (data: a flat byte view of whole items)."""
+    """Every stored value must be one its kind writes (a bool byte is 0 or 1); data is a flat
+    byte view of whole items."""
     for f in item.fields:
-        if f.ctype.kind != "bool":
-            continue
-        column = bytes(data[f.offset::item.size])
-        bad = column.translate(None, b"\x00\x01")
-        if bad:
-            raise bool_error(where, column.index(bad[0]), bad[0], f.name)
+        size = f.kind.size
+        column = b"".join(bytes(data[f.offset + k::item.size]) for k in range(size)) \
+            if size > 1 else bytes(data[f.offset::item.size])
+        bad = f.kind.invalid_byte(column) if size == 1 else None
+        if bad is not None:
+            raise bool_error(where, bad[0], bad[1], f.name)
 
 
 def bool_error(where: str, index: int, byte: int, name: str) -> ValueError:

@@ -38,13 +38,8 @@ from __future__ import annotations
 
 from .array_format import (buffer_records, check_bools, check_pickle_header, item_layout,
                            pickle_header)
-from .checks import _short_repr
 
-__all__ = ["attach_array", "restore_array_v1", "ArrayInfo", "buffer_records", "value_error",
-           "export_error", "array_repr", "column_repr"]
-
-REPR_RECORDS = 5      # records an array's repr shows
-REPR_VALUES = 10      # values a column's repr shows
+__all__ = ["restore_array_v1", "ArrayInfo", "buffer_records"]
 
 
 class ArrayInfo:
@@ -64,25 +59,6 @@ class ArrayInfo:
         return f"<record array info {self.what}: {self.item.size}-byte items, {mode}>"
 
 
-def attach_array(cls, info) -> None:
-    """Give record class ``cls`` its ``Array`` attribute (compiled or fallback).
-
-    Records without fields have no array (an item would have no bytes).
-    """
-    if not info.spec.fields:
-        return
-    item = item_layout(info.layout)
-    if info.compiled:
-        from . import _runtime
-        array_cls = getattr(info.module, f"{info.spec.name}Array")
-        _runtime._set_type_attribute(array_cls, "__compact_array__", ArrayInfo(cls, item, True))
-        _runtime._set_type_attribute(cls, "Array", array_cls)
-    else:
-        from .array_fallback import make_fallback_array
-        setattr(cls, "Array", make_fallback_array(cls, info.spec, item,
-                                                  ArrayInfo(cls, item, False)))
-
-
 def restore_array_v1(cls, header, payload):
     """Unpickle a record array: check the header and the raw records, then copy them in."""
     array_cls = getattr(cls, "Array", None) if hasattr(cls, "__compact__") else None
@@ -100,46 +76,4 @@ def restore_array_v1(cls, header, payload):
     check_bools(info.item, memoryview(payload), where)
     return array_cls.frombuffer(payload)
 
-
-# --------------------------------------------------------------------------- messages
-# (one place for both modes, so compiled and fallback arrays raise the same text)
-
-def value_error(record, value) -> TypeError:
-    spec = record.__compact__.spec
-    names = ", ".join(f.name for f in spec.fields)
-    count = len(spec.fields)
-    if isinstance(value, (tuple, list)):
-        return TypeError(f"{spec.qualname}.Array: expected {count} field values ({names}), "
-                         f"got {len(value)}")
-    return TypeError(f"{spec.qualname}.Array: expected a {spec.qualname} or a tuple of its "
-                     f"{count} field values ({names}), got {type(value).__name__} "
-                     f"{_short_repr(value)}")
-
-
-def export_error(what: str) -> BufferError:
-    return BufferError(f"{what}: cannot resize while a buffer of it is exported (a "
-                       f"memoryview, NumPy array or column buffer is alive)")
-
-
-def not_fresh_error(cls, obj, what: str) -> TypeError:
-    return TypeError(f"{cls.__qualname__}.__new__ returned {type(obj).__qualname__} "
-                     f"{_short_repr(obj)}, not a new, empty {what}")
-
-
-def index_error(what: str) -> IndexError:
-    return IndexError(f"{what} index out of range")
-
-
-def index_type_error(what: str, index) -> TypeError:
-    return TypeError(f"{what} indices must be integers or slices, not {type(index).__name__}")
-
-
-def array_repr(what: str, n: int, shown: list) -> str:
-    items = ", ".join(map(repr, shown)) + (", ..." if n > len(shown) else "")
-    return f"<{what} of {n} record{'' if n == 1 else 's'}: [{items}]>"
-
-
-def column_repr(where: str, ctype_name: str, n: int, shown: list) -> str:
-    items = ", ".join(map(repr, shown)) + (", ..." if n > len(shown) else "")
-    return f"<column {where} ({ctype_name}) of {n} record{'' if n == 1 else 's'}: [{items}]>"
 

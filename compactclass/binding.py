@@ -21,9 +21,14 @@ import types
 import warnings
 from typing import Optional
 
-from . import arrays, fallback, files
-from .functions import binder
+from . import files
+from .array_format import item_layout
+from .arrays import ArrayInfo
+from .codegen.functions import binder
 from .layout import compute_layout
+from .messages import frozen_setter
+from .pure import arrays as pure_arrays
+from .pure import records as fallback
 from .spec import RecordSpec, build_spec
 
 __all__ = ["RecordInfo", "StaleBuildWarning", "SubinterpreterWarning", "make_record",
@@ -72,11 +77,6 @@ class RecordInfo:
 
 
 # --------------------------------------------------------------------------- shared helpers
-
-def frozen_setter(obj, name: str, deleting: bool):
-    verb = "delete" if deleting else "assign to"
-    raise dataclasses.FrozenInstanceError(f"cannot {verb} field {name!r}")
-
 
 def _replace(self, /, **changes):
     return dataclasses.replace(self, **changes)
@@ -387,7 +387,7 @@ def _build_fallback(spec: RecordSpec, user_class, info: Optional[RecordInfo] = N
     info.cls = cls
     info._restore = lambda values, target: fallback.restore_fallback(target, spec, values, cls)
     _retarget_class_cells(attrs, user_class, cls)
-    arrays.attach_array(cls, info)
+    attach_array(cls, info)
     return cls
 
 
@@ -411,8 +411,27 @@ def _bind_compiled(spec: RecordSpec, user_class, module) -> type:
     if f"{cls.__module__}.{cls.__qualname__}" != dotted:
         _runtime._set_type_name(cls, dotted)
     _retarget_class_cells(attrs, user_class, cls)
-    arrays.attach_array(cls, info)
+    attach_array(cls, info)
     return cls
+
+
+def attach_array(cls, info) -> None:
+    """Give record class ``cls`` its ``Array`` attribute (compiled or fallback).
+
+    Records without fields have no array (an item would have no bytes).
+    """
+    if not info.spec.fields:
+        return
+    item = item_layout(info.layout)
+    if info.compiled:
+        from . import _runtime
+        array_cls = getattr(info.module, f"{info.spec.name}Array")
+        _runtime._set_type_attribute(array_cls, "__compact_array__", ArrayInfo(cls, item, True))
+        _runtime._set_type_attribute(cls, "Array", array_cls)
+    else:
+        setattr(cls, "Array", pure_arrays.make_fallback_array(cls, info.spec, item,
+                                                  ArrayInfo(cls, item, False)))
+
 
 
 def make_record(user_class, options) -> type:

@@ -13,7 +13,7 @@ from typing import Optional
 
 from .spec import FieldSpec, RecordSpec
 
-__all__ = ["FieldSlot", "Layout", "c_member", "compute_layout", "format_layout", "OBJECT_HEADER"]
+__all__ = ["FieldSlot", "Layout", "compute_layout", "format_layout", "OBJECT_HEADER"]
 
 OBJECT_HEADER = 16      # ob_refcnt + ob_type on a 64-bit, GIL-enabled CPython
 POINTER = 8
@@ -33,7 +33,7 @@ class FieldSlot:
 
     @property
     def size(self) -> int:
-        return self.field.ctype.size
+        return self.field.kind.size
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ class Layout:
 
     @property
     def item_align(self) -> int:
-        return max((s.field.ctype.align for s in self.slots), default=1)
+        return max((s.field.kind.align for s in self.slots), default=1)
 
     @property
     def item_size(self) -> int:
@@ -84,17 +84,10 @@ class Layout:
         raise KeyError(name)
 
 
-def c_member(field) -> str:
-    """A field's declarator in a generated C struct: the Python name, which Cython code uses,
-    and a C name of its own, because a valid field name can be a C macro of the platform's
-    headers (``linux``, ``errno``, ``EOF``, ``NULL``, ``INT32_MAX``, ...)."""
-    return f'{field.name} "cc_f_{field.name}"'
-
-
 def storage_order(fields) -> list:
     """Largest alignment first, declared order among equals: no padding between fields."""
     indexed = list(enumerate(fields))
-    indexed.sort(key=lambda pair: (-pair[1].ctype.align, pair[0]))
+    indexed.sort(key=lambda pair: (-pair[1].kind.align, pair[0]))
     return [f for _, f in indexed]
 
 
@@ -110,9 +103,9 @@ def compute_layout(spec: RecordSpec) -> Layout:
         weakref_offset, offset = offset, offset + POINTER
         previous_end = offset
     for f in storage_order(spec.own_fields):
-        aligned = round_up(offset, f.ctype.align)
+        aligned = round_up(offset, f.kind.align)
         slots.append(FieldSlot(f, aligned, aligned - previous_end))
-        offset = previous_end = aligned + f.ctype.size
+        offset = previous_end = aligned + f.kind.size
     # The struct contains PyObject_HEAD's pointers, so it is padded to 8.
     return Layout(spec, tuple(slots), weakref_offset, round_up(offset, POINTER), base)
 
@@ -126,7 +119,7 @@ def format_layout(layout: Layout) -> str:
              f"  {'offset':>6}  {'size':>4}  {'pad':>3}  {'C type':<9} field"]
     lines.append(f"  {0:>6}  {OBJECT_HEADER:>4}  {0:>3}  {'PyObject':<9} (header)")
     end = OBJECT_HEADER
-    rows = [(s.offset, s.size, s.padding, s.field.ctype.c_name, s.field.name) for s in layout.slots]
+    rows = [(s.offset, s.size, s.padding, s.field.kind.c_type, s.field.name) for s in layout.slots]
     if layout.weakref_offset is not None:
         rows.append((layout.weakref_offset, POINTER, 0, "PyObject*", "__weakref__"))
     for offset, size, pad, c_name, name in sorted(rows):

@@ -15,8 +15,7 @@ import typing
 from dataclasses import MISSING, dataclass
 from typing import Any, Optional
 
-from . import checks
-from .types import CType, SUPPORTED_TYPES_TEXT, ctype_of_annotation
+from .kinds import Kind, SUPPORTED_TYPES_TEXT, kind_of_annotation
 
 __all__ = ["FieldSpec", "Options", "RecordSpec", "field", "FieldInfo", "build_spec", "OPTION_NAMES",
            "GENERATOR_VERSION"]
@@ -91,10 +90,10 @@ def field(*, default=MISSING, default_factory=MISSING, init=True, repr=True, com
 
 @dataclass(frozen=True)
 class FieldSpec:
-    """One field: its name, C type and dataclass-style flags."""
+    """One field: its name, kind and dataclass-style flags."""
 
     name: str
-    ctype: CType
+    kind: Kind
     annotation: Any = None
     # (MISSING cannot be a dataclass default: it means "no default" there)
     default: Any = dataclasses.field(default_factory=lambda: MISSING)
@@ -113,8 +112,8 @@ class FieldSpec:
 
     def canonical(self) -> tuple:
         """Everything about the field that generated code depends on."""
-        default = None if self.default is MISSING else repr(self.default)
-        return (self.name, self.ctype.name, default, self.default_factory is not MISSING,
+        default = None if self.default is MISSING else self.kind.canonical(self.default)
+        return (self.name, self.kind.name, default, self.default_factory is not MISSING,
                 self.init, self.repr, self.compare, self.hash, self.kw_only)
 
 
@@ -189,7 +188,13 @@ class RecordSpec:
     @property
     def signature_text(self) -> str:
         """"x:i32,y:i32" -- stored in pickles so a load can check it matches."""
-        return ",".join(f"{f.name}:{f.ctype.name}" for f in self.fields)
+        return ",".join(f"{f.name}:{f.kind.name}" for f in self.fields)
+
+    @property
+    def plain_data(self) -> bool:
+        """No field holds an object reference: instances come from a GC-free arena, and the
+        record has arrays, buffer exports and byte pickles."""
+        return all(f.kind.plain_data for f in self.fields)
 
     def canonical(self) -> tuple:
         return (GENERATOR_VERSION, self.name, tuple(f.canonical() for f in self.fields),
@@ -252,8 +257,8 @@ def _make_field(cls, spec_name, name, annotation, value, kw_only_default, where)
     if name in CYTHON_KEYWORDS:
         raise TypeError(f"{fwhere}: the name is reserved: {name!r} is a Cython keyword, so the "
                         f"compiled record cannot have a field of that name")
-    ctype = ctype_of_annotation(annotation)
-    if ctype is None:
+    kind = kind_of_annotation(annotation)
+    if kind is None:
         raise TypeError(f"{fwhere}: unsupported annotation {annotation!r}; supported field "
                         f"types are {SUPPORTED_TYPES_TEXT}")
     info = value if isinstance(value, _FieldInfo) else field(default=value)
@@ -270,12 +275,12 @@ def _make_field(cls, spec_name, name, annotation, value, kw_only_default, where)
             raise ValueError(f"{fwhere}: mutable default {type(default)} is not allowed: use "
                              f"default_factory")
         try:
-            default = checks.convert(ctype, f"{spec_name}.{name}", default)
+            default = kind.convert(f"{spec_name}.{name}", default)
         except (TypeError, OverflowError) as exc:
             raise type(exc)(f"{fwhere}: invalid default {default!r}: {exc}") from None
     metadata = types.MappingProxyType(dict(info.metadata)) if info.metadata else None
     kw_only = kw_only_default if info.kw_only is MISSING else bool(info.kw_only)
-    return FieldSpec(name=name, ctype=ctype, annotation=annotation, default=default,
+    return FieldSpec(name=name, kind=kind, annotation=annotation, default=default,
                      default_factory=info.default_factory, init=bool(info.init),
                      repr=bool(info.repr), compare=bool(info.compare), hash=info.hash,
                      kw_only=kw_only, metadata=metadata, owner=cls.__qualname__)

@@ -2,7 +2,7 @@
 
 Used when no matching compiled build exists (or with COMPACTCLASS_PURE=1). It is a slotted
 class whose methods are built from the same spec as the generated Cython code and follow the
-same rules: the same checks and messages (compactclass.checks), the same ``__init__`` signature
+same rules: the same checks and messages (compactclass.kinds), the same ``__init__`` signature
 (compactclass.functions), the same repr, comparisons, hashing and pickles.
 """
 from __future__ import annotations
@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import functools
 
-from . import checks
-from .functions import SELF, init_function, make_function
-from .generate import tuple_expr
-from .pickling import reduce_subclass, restore_v1
-from .spec import RecordSpec
+from ..codegen.functions import SELF, init_function, make_function, tuple_expr
+from ..kinds.messages import delete_error
+from ..messages import frozen_setter
+from ..pickling import reduce_subclass, restore_v1
+from ..spec import RecordSpec
 
 __all__ = ["fallback_methods", "bind_methods"]
 
 
 def _converter(spec: RecordSpec, f):
-    return functools.partial(checks.convert, f.ctype, spec.where(f.name))
+    return functools.partial(f.kind.convert, spec.where(f.name))
 
 
 def _set_lines(spec: RecordSpec) -> list:
@@ -42,7 +42,6 @@ def _setattr(spec: RecordSpec):
     env = {"__cc_converters": {f.name: _converter(spec, f) for f in spec.fields},
            "__cc_set": object.__setattr__}
     if spec.options.frozen:
-        from .binding import frozen_setter
         env["__cc_frozen"] = frozen_setter
         body = ["if name in __cc_converters:",
                 f"    __cc_frozen({SELF}, name, False)",
@@ -55,9 +54,8 @@ def _setattr(spec: RecordSpec):
 
 
 def _delattr(spec: RecordSpec):
-    from .binding import frozen_setter
     env = {"__cc_fields": frozenset(f.name for f in spec.fields), "__cc_del": object.__delattr__,
-           "__cc_delete_error": checks.delete_error, "__cc_frozen": frozen_setter,
+           "__cc_delete_error": delete_error, "__cc_frozen": frozen_setter,
            "__cc_qualname": spec.qualname}
     on_field = (f"__cc_frozen({SELF}, name, True)" if spec.options.frozen
                 else "raise __cc_delete_error(f'{__cc_qualname}.{name}')")
@@ -119,7 +117,7 @@ def _new(spec: RecordSpec):
     """__new__ of a record without a generated __init__ (init=False, or an __init__ in the class
     body): every field starts at its zero, as a compiled record's C fields do, and a call with
     arguments that no __init__ takes is refused, as object() refuses it."""
-    zeros = tuple((f.name, f.ctype.zero) for f in spec.fields)
+    zeros = tuple((f.name, f.kind.zero) for f in spec.fields)
 
     def __new__(cls, *args, **kwargs):
         if (args or kwargs) and cls.__init__ is object.__init__:
@@ -178,7 +176,7 @@ def restore_fallback(cls, spec: RecordSpec, values: tuple, record: type):
     if len(values) != len(spec.fields):
         raise ValueError(f"{spec.qualname}: expected {len(spec.fields)} field values, got "
                          f"{len(values)}")
-    converted = [checks.convert(f.ctype, spec.where(f.name), value)
+    converted = [f.kind.convert(spec.where(f.name), value)
                  for f, value in zip(spec.fields, values)]
     obj = object.__new__(cls)
     for f, value in zip(spec.fields, converted):

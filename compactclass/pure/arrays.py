@@ -18,11 +18,11 @@ import struct
 import sys
 import types
 
-from . import checks
-from .array_format import ARRAY_ATTRIBUTES, buffer_records
-from .arrays import (REPR_RECORDS, REPR_VALUES, array_repr, column_repr, export_error,
-                     index_error, index_type_error, not_fresh_error, restore_array_v1,
-                     value_error)
+from ..kinds import Kind
+from ..array_format import ARRAY_ATTRIBUTES, buffer_records
+from ..arrays import restore_array_v1
+from ..messages import (REPR_RECORDS, REPR_VALUES, array_repr, column_repr, export_error,
+                        index_error, index_type_error, not_fresh_error, value_error)
 
 __all__ = ["make_fallback_array", "normalize_index"]
 
@@ -137,7 +137,7 @@ def make_fallback_array(record, spec, item, info) -> type:
     codec = struct.Struct(item.struct_format)
     storage_of = [item.fields.index(f) for f in item.declared]       # declared -> storage
     declared_of = [item.declared.index(f) for f in item.fields]      # storage -> declared
-    converters = [functools.partial(checks.convert, f.ctype, spec.where(f.name))
+    converters = [functools.partial(f.kind.convert, spec.where(f.name))
                   for f in item.declared]
     read_fields = operator.attrgetter(*(f.name for f in item.declared))
     single = len(item.declared) == 1
@@ -148,16 +148,16 @@ def make_fallback_array(record, spec, item, info) -> type:
     # (Not with floats, where 0.0 == -0.0 and NaN != NaN, nor with bools, whose byte may be any
     # nonzero value after a write through an exported buffer.)
     plain_bytes_eq = (field_eq is not None and len(spec.compare_fields) == nfields
-                      and sum(f.ctype.size for f in item.fields) == size
-                      and not any(f.ctype.kind in ("float", "bool") for f in item.fields))
-    bool_offsets = [f.offset for f in item.fields if f.ctype.kind == "bool"]
+                      and sum(f.kind.size for f in item.fields) == size
+                      and all(f.kind.bytes_equal for f in item.fields))
+    canonical_fields = [f for f in item.fields if f.kind.canonical_bytes is not Kind.canonical_bytes]
 
     def pickle_bytes(data) -> bytes:
         """The records' bytes with every bool byte as 0 or 1, so the pickle loads back."""
         out = bytearray(data)
-        for offset in bool_offsets:
-            column = out[offset::size]
-            out[offset::size] = bytes(b != 0 for b in column)
+        for f in canonical_fields:
+            column = bytes(out[f.offset::size])
+            out[f.offset::size] = f.kind.canonical_bytes(column)
         return bytes(out)
 
     def pack(value) -> bytes:
@@ -515,13 +515,13 @@ def make_fallback_array(record, spec, item, info) -> type:
                 raise AttributeError(f"{what}: {spec.qualname} has no field {name!r}") from None
             self.array, self.name = array, name
             self.where = spec.where(name)
-            self._convert = functools.partial(checks.convert, self._field.ctype, self.where)
+            self._convert = functools.partial(self._field.kind.convert, self.where)
 
         def __len__(self):
             return len(self.array)
 
         def _get(self, i):
-            return struct.unpack_from(self._field.ctype.struct_code, self.array._data,
+            return struct.unpack_from(self._field.kind.struct_code, self.array._data,
                                       i * size + self._field.offset)[0]
 
         def _values(self, limit=None):
@@ -529,11 +529,11 @@ def make_fallback_array(record, spec, item, info) -> type:
             nothing that runs meanwhile (the GC) can change what is read."""
             data = bytes(self.array._data)
             count = len(data) // size if limit is None else min(len(data) // size, limit)
-            code, offset = self._field.ctype.struct_code, self._field.offset
+            code, offset = self._field.kind.struct_code, self._field.offset
             return [struct.unpack_from(code, data, i * size + offset)[0] for i in range(count)]
 
         def _put(self, i, value):
-            struct.pack_into(self._field.ctype.struct_code, self.array._data,
+            struct.pack_into(self._field.kind.struct_code, self.array._data,
                              i * size + self._field.offset, value)
 
         def __getitem__(self, index):
@@ -571,21 +571,21 @@ def make_fallback_array(record, spec, item, info) -> type:
 
         def __repr__(self):
             shown = self._values(REPR_VALUES)
-            return column_repr(self.where, self._field.ctype.name, len(self), shown)
+            return column_repr(self.where, self._field.kind.name, len(self), shown)
 
         def __array__(self, dtype=None, copy=None):
             import numpy
-            field_size = self._field.ctype.size
-            view = memoryview(self.array._data).cast(self._field.ctype.struct_code)
+            field_size = self._field.kind.size
+            view = memoryview(self.array._data).cast(self._field.kind.struct_code)
             array = numpy.asarray(view[self._field.offset // field_size::size // field_size])
             if dtype is not None and numpy.dtype(dtype) != array.dtype:
                 return array.astype(dtype)
             return array.copy() if copy else array
 
     def column_property(name):
-        ctype = item.field(name).ctype
+        kind = item.field(name).kind
         return property(lambda self: FallbackColumn(self, name),
-                        doc=f"Column {name} ({ctype.name}): a live, writable view of every "
+                        doc=f"Column {name} ({kind.name}): a live, writable view of every "
                             f"record's {name}.")
 
     for f in item.declared:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import MISSING
 
-from .spec import RecordSpec
+from ..spec import RecordSpec
 
-__all__ = ["HAS_FACTORY", "init_function", "make_function"]
+__all__ = ["HAS_FACTORY", "init_function", "make_function", "tuple_expr"]
 
 
 class _HasFactory:
@@ -32,6 +32,12 @@ def make_function(name: str, qualname: str, params: list, body: list, env: dict)
     fn = namespace[name]
     fn.__qualname__ = qualname
     return fn
+
+
+def tuple_expr(items) -> str:
+    """Source of a tuple display: "()", "(a,)", "(a, b)"."""
+    items = list(items)
+    return f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"
 
 
 def init_parameters(spec: RecordSpec, env: dict) -> list:
@@ -58,7 +64,7 @@ def field_value_lines(spec: RecordSpec, env: dict) -> list:
             lines.append(f"{f.name} = {call} if {f.name} is __cc_HAS_FACTORY else {f.name}"
                          if f.init else f"{f.name} = {call}")
         elif not f.init:
-            value = f.default if f.default is not MISSING else f.ctype.zero
+            value = f.default if f.default is not MISSING else f.kind.zero
             env[f"__cc_dflt_{f.name}"] = value
             lines.append(f"{f.name} = __cc_dflt_{f.name}")
     return lines

@@ -1,0 +1,130 @@
+"""The field-kind interface: everything the pipeline needs to know of one kind of field.
+
+A *kind* describes the values one field holds and how they are stored: ``i32``, ``f64``,
+``bool`` (and, in later families, strings, enums, times, nested records, objects). Every stage
+asks the field's kind instead of switching on it:
+
+=========================  ==============================================================
+stage                      what it asks the kind
+=========================  ==============================================================
+declaration (spec.py)      which annotations it stands for (:func:`kinds.kind_of_annotation`),
+                           its :attr:`~Kind.name`, :meth:`~Kind.convert` of a default,
+                           :meth:`~Kind.canonical` of a default for the schema hash
+layout (layout.py)         :attr:`~Kind.size`, :attr:`~Kind.align`, :attr:`~Kind.c_type`
+codegen (.pxd/.pyx/.pyi)   :meth:`~Kind.c_declaration`, :attr:`~Kind.c_cimports`,
+                           :meth:`~Kind.store` (a Cython statement), :meth:`~Kind.load` (a
+                           Cython expression), :attr:`~Kind.runtime_ops`, :attr:`~Kind.pyi_type`
+compiled runtime           the C operations named by :attr:`~Kind.runtime_ops`
+                           (``pyx/compactclass/_kinds.pyx``): load, store, compare, validate
+                           bytes, for getset descriptors, ==/ordering/hash, columns, arrays
+pure runtime (pure/)       :meth:`~Kind.convert`, :attr:`~Kind.struct_code` (packing),
+                           :meth:`~Kind.from_struct`, :meth:`~Kind.invalid_byte`,
+                           :meth:`~Kind.canonical_bytes`
+array formats              :attr:`~Kind.struct_code` (PEP 3118, ``struct``),
+                           :attr:`~Kind.numpy_code`, :meth:`~Kind.invalid_byte`
+pickles                    :meth:`~Kind.convert` on load (values are pickled as the Python
+                           values users see); :meth:`~Kind.canonical_bytes` for array pickles
+=========================  ==============================================================
+
+Semantics every kind defines (both modes follow them):
+
+- **equality and ordering** are those of the Python values users see, compared field by field
+  the way tuples compare (``!=`` first, then ``<``); the compiled runtime compares the stored C
+  values with the same outcome (:attr:`~Kind.runtime_ops`);
+- **hashing** is ``hash`` of the tuple of those Python values;
+- **plain data**: a kind whose values hold no object reference (:attr:`~Kind.plain_data`) can be
+  copied as bytes. A record whose every field is plain data is plain data itself
+  (``RecordSpec.plain_data``): that decides that it comes from a GC-free arena, has record
+  arrays, exports buffers and pickles its arrays as bytes.
+
+A kind is an immutable value object; kinds with parameters (``Str[16]``) are separate instances
+that compare equal when their parameters do.
+"""
+from __future__ import annotations
+
+__all__ = ["Kind"]
+
+
+class Kind:
+    """One kind of field. Subclasses set the attributes and implement the methods below."""
+
+    #: the name users write and messages, pickles and signatures use: "i32"
+    name: str = ""
+    #: the Python type of the values users see: the annotation's origin, the ``.pyi`` type
+    python_type: type = object
+    #: C type of one stored value (for layout tables and messages): "int32_t"
+    c_type: str = ""
+    #: bytes of one stored value, and its alignment
+    size: int = 0
+    align: int = 1
+    #: the value of a field whose bytes are all zero (``init=False`` without a default)
+    zero = None
+    #: False when a stored value holds an object reference (see the module docstring)
+    plain_data: bool = True
+    #: True when two stored values are equal exactly when their bytes are (integers; not
+    #: floats, where 0.0 == -0.0 and NaN != NaN): arrays then compare records as bytes
+    bytes_equal: bool = False
+    #: the value's ``struct``/PEP 3118 format ("i", "16s"), and NumPy's name for it ("i4")
+    struct_code: str = ""
+    numpy_code: str = ""
+    #: what the generated .pxd/.pyx must cimport for c_declaration: {"libc.stdint": ("int32_t",)}
+    c_cimports: dict = {}
+    #: the name of the compiled runtime's C operations for this kind (_kinds.kind_ops(name))
+    runtime_ops: str = ""
+
+    # -- declaration
+
+    @property
+    def pyi_type(self) -> str:
+        """The type a ``.pyi`` stub gives the field."""
+        return self.python_type.__name__
+
+    def canonical(self, default) -> str:
+        """A stable text of a (converted) default for the schema hash: the same on every run and
+        Python version, independent of ``repr``."""
+        raise NotImplementedError
+
+    # -- values (the pure runtime, defaults, unpickling)
+
+    def convert(self, where: str, value):
+        """The value a field of this kind stores for ``value``, or the TypeError/OverflowError
+        (naming ``where``, "Point.x") that any entry point raises for it."""
+        raise NotImplementedError
+
+    def from_struct(self, value):
+        """The Python value users see, from what ``struct.unpack(struct_code)`` gave."""
+        return value
+
+    def invalid_byte(self, column: bytes):
+        """(index, byte) of the first stored value in ``column`` (this field's bytes of every
+        record, one value per :attr:`size` bytes) that no valid value has, or None."""
+        return None
+
+    def canonical_bytes(self, column: bytes) -> bytes:
+        """``column`` with every value as this kind writes it (array pickles hold these)."""
+        return column
+
+    # -- generated code (Cython)
+
+    def c_declaration(self, member: str) -> str:
+        """The Cython declaration of a C struct member holding one value: ``int32_t x``, or
+        ``char x[16]`` (member may carry a C name: ``x "cc_f_x"``)."""
+        return f"{self.c_type} {member}"
+
+    def store(self, target: str, value: str, where: str) -> str:
+        """One Cython statement that converts and checks Python object ``value`` and stores it
+        in C lvalue ``target``; on a bad value it raises (naming ``where``, a Cython str
+        expression) and leaves ``target`` unchanged."""
+        raise NotImplementedError
+
+    def load(self, source: str) -> str:
+        """A Cython expression giving the Python value users see from C lvalue ``source``."""
+        raise NotImplementedError
+
+    def c_range(self) -> tuple:
+        """(lo, hi) as C constants for the runtime's field table (integer ranges); ("0", "0")
+        when the kind has none."""
+        return "0", "0"
+
+    def __repr__(self) -> str:
+        return f"<kind {self.name}>"
