@@ -15,8 +15,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 CORE_SOURCES = ["csrc/core.c", "csrc/arena.c", "csrc/vec.c"]
 SHIPPED = {  # source folder -> files copied into compactclass/include/
     "csrc": ["compactcore.h"],
-    "pyx": ["compactclass/__init__.pxd", "compactclass/core.pxd", "compactclass/_runtime.pxd",
-            "compactclass/typeslots.h"],
+    "pyx": ["compactclass/__init__.pxd", "compactclass/core.pxd", "compactclass/_kinds.pxd",
+            "compactclass/_records.pxd", "compactclass/_arrays.pxd", "compactclass/typeslots.h"],
 }
 
 
@@ -44,13 +44,23 @@ def core_macros():
     return macros
 
 
-runtime = Extension(
-    "compactclass._runtime",
-    sources=["pyx/compactclass/_runtime.pyx"] + CORE_SOURCES,
-    include_dirs=["csrc", "pyx"],
-    define_macros=core_macros(),
-    depends=["csrc/compactcore.h", "csrc/track.h", "pyx/compactclass/typeslots.h"],
-)
+
+def runtime_module(name, core=False):
+    """One module of the compiled runtime (pyx/compactclass/<name>.pyx); the one holding the
+    arenas links the C core."""
+    return Extension(
+        f"compactclass.{name}",
+        sources=[f"pyx/compactclass/{name}.pyx"] + (CORE_SOURCES if core else []),
+        include_dirs=["csrc", "pyx"],
+        define_macros=core_macros(),
+        depends=["csrc/compactcore.h", "csrc/track.h", "pyx/compactclass/typeslots.h"],
+    )
+
+
+# _kinds: C operations of the field kinds; _records: arenas and what every record shares;
+# _arrays: record arrays (their storage vectors come from the C core too).
+runtime = [runtime_module("_kinds"), runtime_module("_records", core=True),
+           runtime_module("_arrays", core=True)]
 
 setup(
     name="compactclass",
@@ -59,7 +69,7 @@ setup(
     python_requires=">=3.10",
     packages=["compactclass"],
     package_data={"compactclass": ["py.typed"]},
-    ext_modules=cythonize([runtime], include_path=["pyx"], language_level=3),
+    ext_modules=cythonize(runtime, include_path=["pyx"], language_level=3),
     cmdclass={"build_py": BuildPyWithHeaders},
     install_requires=["Cython>=3.1", "setuptools>=64"],
     extras_require={

@@ -10,6 +10,7 @@ it gives a StaleBuildWarning and the fallback.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import importlib
 import importlib.machinery
 import importlib.util
@@ -24,6 +25,8 @@ from typing import Optional
 from . import files
 from .array_format import item_layout
 from .arrays import ArrayInfo
+from .codegen import names
+from .codegen.arrays import has_array
 from .codegen.functions import binder
 from .layout import compute_layout
 from .messages import frozen_setter
@@ -392,24 +395,25 @@ def _build_fallback(spec: RecordSpec, user_class, info: Optional[RecordInfo] = N
 
 
 def _bind_compiled(spec: RecordSpec, user_class, module) -> type:
-    from . import _runtime
+    from . import _records
     base = _base_info(spec, user_class)
     cls = getattr(module, spec.name)
     info = RecordInfo(spec, True, module, _twin(spec, user_class, base and base.twin), user_class)
     info.cls = cls
-    info._restore = getattr(module, f"_{spec.name}_restore")  # (values, cls)
-    setattr(module, f"_{spec.name}_binder", binder(spec))
-    setattr(module, f"_{spec.name}_user", {n: vars(user_class)[n] for n in spec.user_specials})
+    info._restore = functools.partial(_records.restore_record, cls)  # (values, cls)
+    setattr(module, names.private(spec, "binder"), binder(spec))
+    setattr(module, names.private(spec, "user"),
+            {n: vars(user_class)[n] for n in spec.user_specials})
     attrs = _common_attributes(spec, user_class, info)
     for name, value in attrs.items():
-        _runtime._set_type_attribute(cls, name, value)
+        _records._set_type_attribute(cls, name, value)
     for name, value in attrs.items():
         set_name = getattr(type(value), "__set_name__", None)
         if set_name is not None:
             set_name(value, cls, name)
     dotted = f"{spec.module}.{spec.qualname}"
     if f"{cls.__module__}.{cls.__qualname__}" != dotted:
-        _runtime._set_type_name(cls, dotted)
+        _records._set_type_name(cls, dotted)
     _retarget_class_cells(attrs, user_class, cls)
     attach_array(cls, info)
     return cls
@@ -420,14 +424,14 @@ def attach_array(cls, info) -> None:
 
     Records without fields have no array (an item would have no bytes).
     """
-    if not info.spec.fields:
+    if not has_array(info.spec):
         return
     item = item_layout(info.layout)
     if info.compiled:
-        from . import _runtime
-        array_cls = getattr(info.module, f"{info.spec.name}Array")
-        _runtime._set_type_attribute(array_cls, "__compact_array__", ArrayInfo(cls, item, True))
-        _runtime._set_type_attribute(cls, "Array", array_cls)
+        from . import _records
+        array_cls = getattr(info.module, names.public(info.spec)["array"])
+        _records._set_type_attribute(array_cls, "__compact_array__", ArrayInfo(cls, item, True))
+        _records._set_type_attribute(cls, "Array", array_cls)
     else:
         setattr(cls, "Array", pure_arrays.make_fallback_array(cls, info.spec, item,
                                                   ArrayInfo(cls, item, False)))

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from . import binding, files
 from .binding import pure_mode, records_of_module
-from .generate import generate_module
+from .codegen.module import generate_module
 
 __all__ = ["Declaration", "find_declaration", "generate", "extensions", "build_inplace"]
 

@@ -25,7 +25,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import compactclass
-from compactclass import _runtime, array_fallback, array_format, compact, i32
+from compactclass import _arrays, array_fallback, array_format, compact, i32
 from compactclass.arrays import restore_array_v1
 from compactclass.generate import check_names
 from compactclass.generate_array import array_pxd, array_pyx
@@ -127,7 +127,7 @@ def test_compiled_array_is_the_generated_class(built):
     Point = built.Point
     module = sys.modules["arrays_decl_compact"]
     assert Point.Array is module.PointArray
-    assert issubclass(Point.Array, _runtime.RecordArray)
+    assert issubclass(Point.Array, _arrays.RecordArray)
     assert Point.Array.__compact_array__.record is Point
     assert Point.Array().record is Point
 
@@ -162,9 +162,9 @@ def test_field_named_array_is_a_declaration_error():
 
 def test_base_record_array_cannot_be_instantiated():
     with pytest.raises(TypeError, match="use the Array of a compact record"):
-        _runtime.RecordArray()
+        _arrays.RecordArray()
 
-    class Rogue(_runtime.RecordArray):
+    class Rogue(_arrays.RecordArray):
         pass
     with pytest.raises(TypeError):
         Rogue()
@@ -723,14 +723,14 @@ def test_large_size_arithmetic_without_memory(mode):
     (the compiled hooks run the very C code __getitem__ uses)."""
     n = 2**31 + 10
     if mode.compiled:
-        assert _runtime._array_item_offset(12, n, -1) == 12 * (n - 1)
-        assert _runtime._array_item_offset(12, n, 2**31 + 5) == 12 * (2**31 + 5)
-        assert _runtime._array_item_offset(1, 2**40, 2**40 - 1) == 2**40 - 1
+        assert _arrays._array_item_offset(12, n, -1) == 12 * (n - 1)
+        assert _arrays._array_item_offset(12, n, 2**31 + 5) == 12 * (2**31 + 5)
+        assert _arrays._array_item_offset(1, 2**40, 2**40 - 1) == 2**40 - 1
         with pytest.raises(IndexError):
-            _runtime._array_item_offset(12, n, n)
+            _arrays._array_item_offset(12, n, n)
         with pytest.raises(IndexError):
-            _runtime._array_item_offset(12, n, -n - 1)
-        assert _runtime._array_max_len(12) == (2**63 - 1) // 12
+            _arrays._array_item_offset(12, n, -n - 1)
+        assert _arrays._array_max_len(12) == (2**63 - 1) // 12
     else:
         what = "Point.Array"
         assert array_fallback.normalize_index(-1, n, what) == n - 1

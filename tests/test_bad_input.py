@@ -24,7 +24,7 @@ import textwrap
 import pytest
 
 import compactclass
-from compactclass import _runtime, binding, cli
+from compactclass import _records, binding, cli
 from compactclass.pickling import restore_v1
 from conftest import fallback_of
 
@@ -184,7 +184,7 @@ def mode(request, compiled):
 
 
 def live_blocks(cls):
-    stats = _runtime.arena_stats(cls) if compactclass.is_compiled(cls) else None
+    stats = _records.arena_stats(cls) if compactclass.is_compiled(cls) else None
     return stats["live_blocks"] if stats else None
 
 

@@ -15,7 +15,7 @@ import textwrap
 import pytest
 
 import compactclass
-from compactclass import _runtime
+from compactclass import _records
 from compactclass.pickling import restore_v1
 from conftest import fallback_of
 
@@ -256,9 +256,9 @@ def test_type_helpers_are_private_and_only_change_compact_types(compiled):
     assert not hasattr(_runtime, "set_type_attribute") and not hasattr(_runtime, "set_type_name")
     for cls in (int, object, type, compiled.Point.__compact__.twin):
         with pytest.raises(TypeError, match="not a compiled compact record type"):
-            _runtime._set_type_attribute(cls, "bit_length", None)
+            _records._set_type_attribute(cls, "bit_length", None)
         with pytest.raises(TypeError, match="not a compiled compact record type"):
-            _runtime._set_type_name(cls, "renamed")
+            _records._set_type_name(cls, "renamed")
     assert int.__name__ == "int" and (5).bit_length() == 3
 
 

@@ -42,7 +42,7 @@ import types
 import pytest
 
 import compactclass
-from compactclass import _runtime, arrays, checks, pickling
+from compactclass import _arrays, _records, arrays, checks, pickling
 from compactclass.arrays import restore_array_v1
 from conftest import fallback_of
 from isolation import ProbeStream, isolated
@@ -204,8 +204,8 @@ def foreign_classes(c, f) -> list:
         ("int", int), ("bytearray", bytearray), ("object", object), ("type", type),
         ("Point", c.Point), ("Frozen", c.Frozen), ("Point.Array", c.Point.Array),
         ("Frozen.Array", c.Frozen.Array), ("Far.Array", c.Far.Array),
-        ("RecordArray", _runtime.RecordArray), ("RecordColumn", _runtime.RecordColumn),
-        ("RecordArrayIterator", _runtime.RecordArrayIterator),
+        ("RecordArray", _arrays.RecordArray), ("RecordColumn", _arrays.RecordColumn),
+        ("RecordArrayIterator", _arrays.RecordArrayIterator),
         ("fallback Point", f.Point), ("fallback Point.Array", f.Point.Array),
         ("fallback Frozen.Array", f.Frozen.Array),
         ("Lookalike", _lookalike_class(c)), ("PointImpostor", PointImpostor),
@@ -367,7 +367,7 @@ def _probe(call, factory, expected, strict: bool, check_readable: bool):
 
 def _targets(c, f) -> dict:
     """Every type whose methods the sweep calls, by test id."""
-    targets = {"RecordArray": _runtime.RecordArray}
+    targets = {"RecordArray": _arrays.RecordArray}
     for ns in (c, f):
         a = ns.Point.Array([(1, 2, 3)])
         for name in ("Point", "Frozen", "Base", "Child"):
@@ -445,7 +445,7 @@ def test_the_sweep_reaches_method_bodies(both):
     their own self, the argument lists above make most Cython methods of RecordArray run."""
     c, _ = both
     ran = set()
-    for name, attr in vars(_runtime.RecordArray).items():
+    for name, attr in vars(_arrays.RecordArray).items():
         if classify(attr) != ("method", True):
             continue
         for args in ARGUMENTS:
@@ -611,8 +611,8 @@ def _foreign_class(mode, name, built):
     return {"int": int, "bytearray": bytearray, "object": object, "Point": mode.Point,
             "Frozen": mode.Frozen,
             "the other mode's Point.Array": _classes(built, not mode.compiled).Point.Array,
-            "RecordColumn": _runtime.RecordColumn, "Lookalike": _lookalike_class(mode),
-            "ArrayImpostor": _impostor_classes(mode)[1], "RecordArray": _runtime.RecordArray,
+            "RecordColumn": _arrays.RecordColumn, "Lookalike": _lookalike_class(mode),
+            "ArrayImpostor": _impostor_classes(mode)[1], "RecordArray": _arrays.RecordArray,
             }[name]
 
 
@@ -627,8 +627,8 @@ def test_classmethod_bound_to_a_foreign_class(built, mode, foreign, method, args
     attr = vars(owner)[method]
     # a classmethod (fallback) or a C classmethod descriptor (compiled, which is called with
     # the class directly: it has no __func__)
-    assert isinstance(attr, (classmethod, type(vars(_runtime.RecordArray)["zeros"])))
-    if issubclass(cls, owner) and cls is not _runtime.RecordArray:
+    assert isinstance(attr, (classmethod, type(vars(_arrays.RecordArray)["zeros"])))
+    if issubclass(cls, owner) and cls is not _arrays.RecordArray:
         return                  # not foreign to the class that defines the method
     with pytest.raises(TypeError):
         if path == "__func__":
@@ -639,14 +639,14 @@ def test_classmethod_bound_to_a_foreign_class(built, mode, foreign, method, args
 
 def test_record_array_itself_cannot_be_made_through_its_classmethods():
     with pytest.raises(TypeError):
-        _runtime.RecordArray.zeros(3)
+        _arrays.RecordArray.zeros(3)
     with pytest.raises(TypeError):
-        _runtime.RecordArray.frombuffer(b"")
+        _arrays.RecordArray.frombuffer(b"")
 
 
 def _kindless_subclasses(c):
     """Subclasses of RecordArray whose __new__ gets past the guard of RecordArray.__cinit__."""
-    RecordArray = _runtime.RecordArray
+    RecordArray = _arrays.RecordArray
 
     class SuperNew(RecordArray):
         def __new__(cls, *args, **kwargs):
@@ -1153,14 +1153,14 @@ def _exercise(c) -> list:
     step(lambda: Point.Array.frombuffer(_point_bytes((1, 2, 3))))
     step(lambda: Frozen.Array([(1.0, True)]))
     step(lambda: Child.Array([(1, 2)]))
-    r = step(_runtime.RecordArray)
+    r = step(_arrays.RecordArray)
     if r is not None:
         for fn in (len, list, repr, lambda r: r.append((1, 2, 3)), lambda r: r.column("x"),
                    lambda r: r.tobytes(), lambda r: r.copy(), lambda r: r[0:1]):
             step(lambda fn=fn: fn(r))
     for cls in (Point, Frozen, Child, int):
-        step(lambda cls=cls: _runtime.arena_stats(cls))
-    step(_runtime.arena_types)
+        step(lambda cls=cls: _records.arena_stats(cls))
+    step(_records.arena_types)
     step(lambda: pickling.restore_v1(Point, Point.__compact__.signature, (1, 2, 3)))
     gc.collect(0)       # (a full collection in a forked child copies the whole heap)
     return made
@@ -1227,7 +1227,7 @@ def _not_compact_types():
         pass
     return {"int": int, "float": float, "type": type, "object": object, "bytearray": bytearray,
             "(5).bit_length": (5).bit_length, "a plain class": Plain,
-            "RecordArray": _runtime.RecordArray, "RecordColumn": _runtime.RecordColumn}
+            "RecordArray": _arrays.RecordArray, "RecordColumn": _arrays.RecordColumn}
 
 
 @pytest.mark.parametrize("patcher", TYPE_PATCHERS)

@@ -27,7 +27,7 @@ import weakref
 import pytest
 
 import compactclass
-from compactclass import _runtime
+from compactclass import _records
 from workload_decls import SOURCE
 
 ITERATIONS = int(os.environ.get("COMPACTCLASS_LEAK_ITERATIONS", "200000"))
@@ -51,7 +51,7 @@ def m(builder):
 
 
 def arena(cls):
-    return _runtime.arena_stats(cls) or {"live_blocks": 0, "slabs": 0, "bytes_reserved": 0}
+    return _records.arena_stats(cls) or {"live_blocks": 0, "slabs": 0, "bytes_reserved": 0}
 
 
 def assert_no_leak(op, classes, values=(), iterations=ITERATIONS):

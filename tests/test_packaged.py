@@ -43,7 +43,7 @@ def test_installed_package_ships_headers(venv_python):
         print(compactclass.__file__)
         assert all(os.path.isdir(d) for d in dirs), dirs
         found = {n for d in dirs for _, _, files in os.walk(d) for n in files}
-        assert {"compactcore.h", "_runtime.pxd", "core.pxd", "typeslots.h"} <= found, found
+        assert {"compactcore.h", "_records.pxd", "_kinds.pxd", "_arrays.pxd", "core.pxd", "typeslots.h"} <= found, found
     """), cwd=str(root))
     assert "site-packages" in out
 

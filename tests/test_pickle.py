@@ -123,7 +123,7 @@ def test_copy_of_plain_subclass_keeps_its_dict(rec, copier):
 
 
 def test_copy_of_compiled_record_uses_the_arena(compiled):
-    from compactclass._runtime import arena_stats
+    from compactclass._records import arena_stats
     p = compiled.Point(1, 2, 3)
     live = arena_stats(compiled.Point)["live_blocks"]
     copies = [copy.copy(p) for _ in range(10)] + [pickle.loads(pickle.dumps(p))]
@@ -263,7 +263,7 @@ def test_a_corrupt_record_fails_the_whole_load(rec):
 
 
 def test_failed_loads_leave_no_objects_behind(compiled):
-    from compactclass._runtime import arena_stats
+    from compactclass._records import arena_stats
     live = arena_stats(compiled.Point)["live_blocks"]
     for values in [(1, 2, 2**40), (1, "a", 3), (2**40, 2, 3)]:
         with pytest.raises((OverflowError, TypeError)):

@@ -216,7 +216,7 @@ def test_instances_have_no_dict_in_both_modes(rec):
 
 
 def test_arena_live_blocks_rise_and_fall(compiled):
-    from compactclass._runtime import arena_stats
+    from compactclass._records import arena_stats
     gc.collect()
     before = arena_stats(compiled.Point)
     assert before["block_size"] == 32
@@ -227,7 +227,7 @@ def test_arena_live_blocks_rise_and_fall(compiled):
 
 
 def test_arena_is_per_exact_type(compiled):
-    from compactclass._runtime import arena_stats
+    from compactclass._records import arena_stats
     live = {cls: arena_stats(cls)["live_blocks"] for cls in (compiled.Base, compiled.Derived)}
     derived = [compiled.Derived(i) for i in range(100)]
     assert arena_stats(compiled.Derived)["live_blocks"] == live[compiled.Derived] + 100
@@ -239,7 +239,7 @@ def test_arena_is_per_exact_type(compiled):
 
 
 def test_failed_construction_returns_its_block(compiled):
-    from compactclass._runtime import arena_stats
+    from compactclass._records import arena_stats
     live = arena_stats(compiled.Point)["live_blocks"]
     for bad in [(1, 2**40), (1, "a"), (1, 2, 3.5)]:
         with pytest.raises((OverflowError, TypeError)):
@@ -248,7 +248,7 @@ def test_failed_construction_returns_its_block(compiled):
 
 
 def test_arena_memory_is_visible_to_tracemalloc(compiled):
-    from compactclass._runtime import TRACEMALLOC_DOMAIN, arena_stats
+    from compactclass._records import TRACEMALLOC_DOMAIN, arena_stats
 
     def traced_in_domain():
         snapshot = tracemalloc.take_snapshot()
@@ -561,9 +561,9 @@ def test_asdict_astuple_is_dataclass_on_instances(rec, dc):
 
 def test_docstrings(rec, dc):
     assert rec.Point.__doc__ == dc.Point.__doc__ == "A point on the grid."
-    assert rec.Vec3.__doc__ == "Vec3(x: typing.Annotated[float, CType(f64)], " \
-                               "y: typing.Annotated[float, CType(f64)], " \
-                               "z: typing.Annotated[float, CType(f64)])" == dc.Vec3.__doc__
+    assert rec.Vec3.__doc__ == "Vec3(x: typing.Annotated[float, f64], " \
+                               "y: typing.Annotated[float, f64], " \
+                               "z: typing.Annotated[float, f64])" == dc.Vec3.__doc__
 
 
 def test_weakref_slot(rec, dc):
@@ -874,7 +874,7 @@ def test_plain_python_subclass(rec):
 
 
 def test_plain_python_subclass_does_not_use_the_arena(compiled):
-    from compactclass._runtime import arena_stats
+    from compactclass._records import arena_stats
     live = arena_stats(compiled.Point)["live_blocks"]
     subs = [compiled.SubPoint(i, i) for i in range(200)]
     assert arena_stats(compiled.Point)["live_blocks"] == live

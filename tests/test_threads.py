@@ -30,7 +30,7 @@ import time
 import pytest
 
 import compactclass
-from compactclass import _runtime
+from compactclass import _records
 from workload_decls import SOURCE
 
 SECONDS = float(os.environ.get("COMPACTCLASS_THREAD_SECONDS", "3"))
@@ -47,7 +47,7 @@ def m(builder):
 
 
 def live(cls):
-    stats = _runtime.arena_stats(cls)
+    stats = _records.arena_stats(cls)
     return None if stats is None else stats["live_blocks"]
 
 
@@ -128,7 +128,7 @@ def test_four_threads_create_mutate_drop(m):
         sys.setswitchinterval(interval)
     assert not errors, errors[0]
     assert all(kept), "every thread did work"
-    if not _runtime.ARENA_ENABLED:
+    if not _records.ARENA_ENABLED:
         return
     # the arena of each type counts exactly the records still alive ...
     gc.collect()
@@ -172,13 +172,13 @@ def test_generated_modules_install_the_arena_only_when_enabled(m):
 
 def test_this_interpreter(m):
     """On this build: the arena is used unless the GIL is disabled."""
-    assert _runtime.ARENA_ENABLED is (not FREE_THREADED)
-    stats = _runtime.arena_stats(m.Point)
+    assert _records.ARENA_ENABLED is (not FREE_THREADED)
+    stats = _records.arena_stats(m.Point)
     if FREE_THREADED:
         assert stats is None
     else:
         before = stats["live_blocks"]
         p = m.Point(1, 2)
-        assert _runtime.arena_stats(m.Point)["live_blocks"] == before + 1
+        assert _records.arena_stats(m.Point)["live_blocks"] == before + 1
         del p
-        assert _runtime.arena_stats(m.Point)["live_blocks"] == before
+        assert _records.arena_stats(m.Point)["live_blocks"] == before

@@ -127,4 +127,4 @@ class Kind:
         return "0", "0"
 
     def __repr__(self) -> str:
-        return f"<kind {self.name}>"
+        return self.name

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 
 from ..codegen.functions import SELF, init_function, make_function, tuple_expr
+from ..codegen.methods import Method, plan, python_source
 from ..kinds.messages import delete_error
 from ..messages import frozen_setter
 from ..pickling import reduce_subclass, restore_v1
@@ -63,36 +64,10 @@ def _delattr(spec: RecordSpec):
     return make_function("__delattr__", f"{spec.qualname}.__delattr__", [SELF, "name"], body, env)
 
 
-def _repr(spec: RecordSpec):
-    parts = ", ".join(f"{f.name}={{{SELF}.{f.name}!r}}" for f in spec.repr_fields)
-    return make_function("__repr__", f"{spec.qualname}.__repr__", [SELF],
-                         [f'return f"{{type({SELF}).__qualname__}}({parts})"'], {})
-
-
-def _same_type(body: list) -> list:
-    return [f"if type(other) is not type({SELF}):", "    return NotImplemented", *body]
-
-
-def _eq(spec: RecordSpec):
-    terms = " and ".join(f"{SELF}.{f.name} == other.{f.name}" for f in spec.compare_fields)
-    return make_function("__eq__", f"{spec.qualname}.__eq__", [SELF, "other"],
-                         _same_type([f"return {terms or 'True'}"]), {})
-
-
-def _order(spec: RecordSpec, name: str, op: str):
-    # Field by field with != first, exactly as the compiled code compares C values.
-    body = []
-    for f in spec.compare_fields:
-        body += [f"if {SELF}.{f.name} != other.{f.name}:",
-                 f"    return {SELF}.{f.name} {op[0]} other.{f.name}"]
-    body.append(f"return {op.endswith('=')}")
-    return make_function(name, f"{spec.qualname}.{name}", [SELF, "other"], _same_type(body), {})
-
-
-def _hash(spec: RecordSpec):
-    values = tuple_expr(f"{SELF}.{f.name}" for f in spec.hash_fields)
-    return make_function("__hash__", f"{spec.qualname}.__hash__", [SELF],
-                         [f"return hash({values})"], {})
+def _planned(spec: RecordSpec, method: Method):
+    params = [SELF] if method.name in ("__repr__", "__hash__") else [SELF, "other"]
+    return make_function(method.name, f"{spec.qualname}.{method.name}", params,
+                         python_source(method, SELF), {})
 
 
 def _reduce(spec: RecordSpec, name: str = "__reduce__"):
@@ -142,28 +117,16 @@ def bind_methods(cls, methods: dict) -> None:
 _NO_CODE = (lambda: None).__code__
 
 
-ORDER_METHODS = (("__lt__", "<"), ("__le__", "<="), ("__gt__", ">"), ("__ge__", ">="))
-
-
 def fallback_methods(spec: RecordSpec) -> dict:
     """The methods the fallback class gets from its options (user's own methods win)."""
     methods = {"__setattr__": _setattr(spec), "__delattr__": _delattr(spec),
                "__reduce__": _reduce(spec), "__reduce_ex__": _reduce(spec, "__reduce_ex__")}
-    user = set(spec.user_specials)
-    if spec.options.init and "__init__" not in user:
+    if spec.options.init and "__init__" not in spec.user_specials:
         methods["__init__"] = _init(spec)
     else:
         methods["__new__"] = _new(spec)
-    if spec.options.repr and "__repr__" not in user:
-        methods["__repr__"] = _repr(spec)
-    if spec.options.eq and "__eq__" not in user:
-        methods["__eq__"] = _eq(spec)
-    if spec.options.order:
-        methods.update({name: _order(spec, name, op) for name, op in ORDER_METHODS})
-    if spec.hash_action == "add":
-        methods["__hash__"] = _hash(spec)
-    elif spec.hash_action == "none":
-        methods["__hash__"] = None
+    for name, method in plan(spec).items():
+        methods[name] = None if method is None else _planned(spec, method)
     return methods
 
 

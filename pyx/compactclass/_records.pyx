@@ -1,12 +1,14 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, binding=False
-"""compactclass's compiled runtime: per-type arenas for record objects, type set-up helpers,
-the slow paths of value conversion, and RecordArray, the base of every generated record array.
+"""The record runtime: per-type arenas for record objects, type set-up, and what every compiled
+record does the same way from its field table (``cc_record``, see _records.pxd): getset
+descriptors, ``__repr__``, ``==`` and ordering, ``__hash__``, ``__reduce__``, restoring.
+Record arrays are compactclass._arrays.
 
 Methods are compiled as plain method descriptors (binding=False): CPython then checks that
 ``self`` is an instance of the class, which Cython's binding functions do not (Cython issue
-#1903), so ``RecordArray.copy(bytearray(8))`` is a TypeError. What C code relies on (sizes,
-offsets, which types are records or arrays, arenas) is C-level state fixed when a type is made,
-never a Python attribute that a subclass or an assignment could change.
+#1903). What C code relies on (sizes, offsets, which types are records, arenas) is C-level
+state fixed when a type is made, never a Python attribute that a subclass or an assignment
+could change.
 
 Arenas are created per record type and live as long as the process (types are never unloaded).
 Their slab memory is reported to tracemalloc under TRACEMALLOC_DOMAIN.
@@ -16,14 +18,19 @@ it, and on free-threaded builds the arena is compiled out (CC_USE_ARENA is 0).
 """
 from cpython.object cimport PyObject, PyTypeObject
 from libc.string cimport memset, strdup
+from libc.stdlib cimport calloc
+from compactclass._kinds cimport (cc_field, kind_ops, CC_LT, CC_EQ, CC_GT, CC_UNORDERED,
+                                  CC_FIELD_COMPARE, CC_FIELD_HASH, CC_FIELD_REPR,
+                                  CC_FIELD_FROZEN)
 from libc.stdint cimport uintptr_t
 from compactclass.core cimport (cc_arena, cc_arena_stats, cc_arena_new, cc_arena_set_hook,
                                 cc_arena_alloc, cc_arena_free, cc_arena_get_stats, cc_strerror)
 
-import operator
 import threading
 
-from compactclass import checks as _checks
+from compactclass import messages as _messages
+from compactclass import pickling as _pickling
+from compactclass.kinds import messages as _kind_messages
 
 cdef extern from "Python.h":
     PyObject *PyObject_Init(PyObject *op, PyTypeObject *t)
@@ -32,11 +39,29 @@ cdef extern from "Python.h":
     void PyObject_GC_Del(void *p)
     int PyTraceMalloc_Track(unsigned int domain, uintptr_t ptr, size_t size) nogil
     int PyTraceMalloc_Untrack(unsigned int domain, uintptr_t ptr) nogil
+    PyObject *PyType_GenericAlloc(PyTypeObject *t, Py_ssize_t nitems) noexcept
+    ctypedef object (*getter)(object, void *)
+    ctypedef int (*setter)(object, PyObject *, void *) except -1
+    ctypedef struct PyGetSetDef:
+        const char *name
+        getter get
+        setter set
+        const char *doc
+        void *closure
     object PyDescr_NewGetSet(PyTypeObject *t, PyGetSetDef *d)
+    object PyUnicode_InternFromString(const char *s)
+    object PyUnicode_FromString(const char *s)
+    bint PyType_IsSubtype(PyTypeObject *a, PyTypeObject *b)
     void PyType_Modified(PyTypeObject *t)
     int PyDict_SetItemString(object d, const char *key, object value) except -1
     ctypedef struct _PyTypeObjectName "PyTypeObject":
         const char *tp_name
+
+cdef extern from "Python.h":
+    void Py_INCREF(object o)
+    object PyTuple_New(Py_ssize_t n)
+    void PyTuple_SET_ITEM(object t, Py_ssize_t i, object v)
+    int Py_EQ, Py_NE, Py_LT, Py_LE, Py_GT, Py_GE
 
 cdef extern from "compactclass/typeslots.h":
     object cc_type_dict(PyTypeObject *t)
@@ -77,8 +102,12 @@ cdef cc_arena *new_type_arena(type cls) except NULL:
     return arena
 
 
-cdef PyObject *arena_alloc_object(cc_arena *arena, PyTypeObject *t) noexcept:
-    """tp_alloc for the exact record type: a zeroed, initialised object from the arena."""
+cdef PyObject *record_alloc(cc_arena *arena, PyTypeObject *t, PyTypeObject *exact,
+                            Py_ssize_t nitems) noexcept:
+    """tp_alloc of a record type: a zeroed, initialised object from the arena for the exact
+    type (subclasses have other sizes: CPython's allocator)."""
+    if t != exact or nitems != 0:
+        return PyType_GenericAlloc(t, nitems)
     cdef void *mem = cc_arena_alloc(arena)
     if mem == NULL:
         PyErr_NoMemory()
@@ -87,49 +116,15 @@ cdef PyObject *arena_alloc_object(cc_arena *arena, PyTypeObject *t) noexcept:
     return PyObject_Init(<PyObject *>mem, t)
 
 
-cdef void arena_free_object(cc_arena *arena, void *o) noexcept:
-    cc_arena_free(arena, o)
-
-
-cdef void generic_free_object(void *o) noexcept:
-    """tp_free for objects that PyType_GenericAlloc made (types other than the exact one)."""
-    if cc_type_is_gc(cc_type_of(o)):
+cdef void record_free(cc_arena *arena, void *o, PyTypeObject *exact) noexcept:
+    """tp_free of a record type: back to the arena, or to CPython's allocator for objects that
+    PyType_GenericAlloc made (subclasses)."""
+    if cc_type_of(o) == exact:
+        cc_arena_free(arena, o)
+    elif cc_type_is_gc(cc_type_of(o)):
         PyObject_GC_Del(o)
     else:
         PyObject_Free(o)
-
-
-cdef int install_getsets(type cls, PyGetSetDef *defs) except -1:
-    """Put one getset descriptor per field into a ready static type's dict."""
-    cdef PyTypeObject *t = <PyTypeObject *>cls
-    cdef object tdict = cc_type_dict(t)
-    cdef PyGetSetDef *d = defs
-    while d.name != NULL:
-        PyDict_SetItemString(tdict, d.name, PyDescr_NewGetSet(t, d))
-        d += 1
-    PyType_Modified(t)
-    return 0
-
-
-cdef int raise_type_error(str where, str ctype_name, str kind, object value) except -1:
-    raise _checks.type_error(where, ctype_name, kind, value)
-
-
-cdef int raise_range_error(str where, str ctype_name, object value) except -1:
-    raise _checks.range_error_for(where, ctype_name, value)
-
-
-cdef object index_or_raise(object value, str where, str ctype_name):
-    if isinstance(value, float):
-        raise_type_error(where, ctype_name, "int", value)
-    try:
-        return operator.index(value)
-    except TypeError:
-        raise_type_error(where, ctype_name, "int", value)
-
-
-cdef double double_or_raise(object value, str where, str ctype_name) except? -1.0:
-    return _checks.as_double(where, ctype_name, value)
 
 
 cdef int register_record_type(type cls) except -1:
@@ -191,12 +186,18 @@ cdef bint is_initialising(object obj) except -1:
 
 # ----------------------------------------------------------------- Python-level API
 
-def _set_type_attribute(type cls, str name, object value):
+cdef int set_type_attribute(type cls, str name, object value) except -1:
     """Set an attribute on a compiled record or record-array type (static and ready, so
-    ``setattr`` refuses) and invalidate the type caches. Used by @compact while binding."""
+    ``setattr`` refuses) and invalidate the type caches."""
     _check_record_type(cls, "_set_type_attribute")
     PyDict_SetItemString(cc_type_dict(<PyTypeObject *>cls), name.encode(), value)
     PyType_Modified(<PyTypeObject *>cls)
+    return 0
+
+
+def _set_type_attribute(type cls, str name, object value):
+    """set_type_attribute, for @compact while binding."""
+    set_type_attribute(cls, name, value)
 
 
 def _set_type_name(type cls, str dotted_name):
@@ -234,959 +235,169 @@ def arena_types():
     return list(_arenas)
 
 
+
+
 # =================================================================================================
-# Record arrays (compactclass.arrays).
-#
-# RecordArray is the base of every generated ``<Record>Array`` class: a cc_vec of fixed-size
-# items (the record's payload, laid out as compactclass.array_format describes) and the count
-# of exported buffers. A generated module registers each array class with its cc_array_kind
-# (item size, buffer format, field table, pack/unpack/eq functions); every new object takes
-# ``kind`` from the registered class its type derives from (C-level tp_base chain), so no
-# Python attribute decides a size or an offset. The sequence protocol, the buffer protocol,
-# columns and pickling are written here once for every record type.
-#
-# Rules every method keeps:
-# - a value is converted (kind.pack) into a temporary item before the array is touched, and
-#   indices are checked and item pointers taken only afterwards: converting can run Python code
-#   (__index__, __float__) that changes the array; slices are unpacked (PySlice_Unpack runs
-#   __index__) before they are fitted to the current length (PySlice_AdjustIndices);
-# - every loop that can run Python code (an allocation can run the GC, a __del__, another
-#   thread) re-reads the length before each item it touches;
-# - an object made by ``cls.__new__(cls)`` (which a subclass may override) is checked to be a
-#   new, empty, unexported array of the same kind before it is used;
-# - nothing that changes the length or moves the storage runs while a buffer is exported
-#   (BufferError, as bytearray does); in-place writes are allowed;
-# - lengths are Py_ssize_t, byte sizes size_t, and growth is checked against the largest length
-#   whose byte size fits a Py_ssize_t (no 32-bit arithmetic anywhere).
-# Thread safety: every method runs with the GIL held and leaves the array consistent. A Cython
-# loop over vec.data must not overlap a resize (from another thread or from Python code it
-# calls).
+# What every record does from its field table
 # =================================================================================================
 
-cimport cython
-from cpython.buffer cimport PyObject_GetBuffer, PyBuffer_Release, PyBUF_SIMPLE, PyBUF_FORMAT, \
-    PyBUF_ND, PyBUF_STRIDES, PyBUF_C_CONTIGUOUS, PyBUF_F_CONTIGUOUS, PyBUF_ANY_CONTIGUOUS
-from cpython.bytes cimport PyBytes_FromStringAndSize, PyBytes_AS_STRING
-from cpython.mem cimport PyMem_Malloc, PyMem_Free, PyMem_RawMalloc, PyMem_RawRealloc, \
-    PyMem_RawFree
-from cpython.number cimport PyNumber_AsSsize_t, PyIndex_Check
-from cpython.object cimport PyObject_LengthHint, PyObject_TypeCheck
-from cpython.slice cimport PySlice_Unpack, PySlice_AdjustIndices
-from libc.string cimport memcpy, memmove
-from libc.stdint cimport int8_t, int16_t, int32_t, uint8_t, uint16_t, uint32_t, UINT64_MAX
-from compactclass.core cimport (cc_allocator, cc_vec_init, cc_vec_destroy, cc_vec_reserve,
-                                cc_vec_resize, cc_vec_push, cc_vec_insert, cc_vec_remove,
-                                cc_vec_truncate, cc_vec_shrink_to_fit, cc_vec_assign, cc_vec_at,
-                                CC_OK, CC_ENOMEM, CC_EOVERFLOW, CC_ERANGE)
-
-from collections.abc import MutableSequence as _MutableSequence
-
-from compactclass import array_format as _array_format
-from compactclass import arrays as _arrays
-
-cdef extern from "Python.h":
-    const Py_ssize_t PY_SSIZE_T_MAX
-
-# cc_vec storage comes from PyMem_Raw*: visible to tracemalloc, callable without the GIL.
-cdef extern from "compactcore.h":
-    ctypedef struct _cc_allocator_def "cc_allocator":
-        void *(*alloc)(void *ctx, size_t size, size_t align) noexcept nogil
-        void *(*realloc)(void *ctx, void *p, size_t old_size, size_t new_size,
-                         size_t align) noexcept nogil
-        void (*free)(void *ctx, void *p, size_t size) noexcept nogil
-        void *ctx
-
-cdef enum:
-    _MALLOC_ALIGN = 16      # what malloc guarantees on 64-bit platforms; fields need at most 8
-    _SMALL_ITEM = 256       # items up to this size are converted on the C stack
-
-cdef void *_vec_alloc(void *ctx, size_t size, size_t align) noexcept nogil:
-    return PyMem_RawMalloc(size) if align <= _MALLOC_ALIGN else NULL
-
-cdef void *_vec_realloc(void *ctx, void *p, size_t old_size, size_t new_size,
-                        size_t align) noexcept nogil:
-    return PyMem_RawRealloc(p, new_size) if align <= _MALLOC_ALIGN else NULL
-
-cdef void _vec_free(void *ctx, void *p, size_t size) noexcept nogil:
-    PyMem_RawFree(p)
-
-cdef _cc_allocator_def _vec_allocator
-_vec_allocator.alloc = _vec_alloc
-_vec_allocator.realloc = _vec_realloc
-_vec_allocator.free = _vec_free
-_vec_allocator.ctx = NULL
-
-# An exported buffer must not point at NULL, even when the array is empty.
-cdef unsigned char _empty_storage[8]
+# address of a compiled record type -> address of its cc_record (C-level, set by record_setup)
+cdef dict _records = {}
 
 
-cdef void _fill_view(Py_buffer *view, unsigned char *buf, Py_ssize_t length,
-                     Py_ssize_t itemsize, Py_ssize_t stride, char *format,
-                     Py_ssize_t *shape, Py_ssize_t *strides, int flags) noexcept:
-    """A one-dimensional, writable export of length items of itemsize bytes, stride apart (the
-    records of an array, or one field of each). shape and strides point at the exporter's own
-    fields, which stay valid while exported because nothing may resize the array then.
-    The caller sets view.obj and counts the export."""
-    shape[0] = length
-    strides[0] = stride
-    view.buf = <void *>buf if buf != NULL else <void *>_empty_storage
-    view.len = length * itemsize
-    view.readonly = 0
-    view.itemsize = itemsize
-    view.format = format if flags & PyBUF_FORMAT else NULL
-    view.ndim = 1
-    view.shape = shape if flags & PyBUF_ND else NULL
-    view.strides = strides if (flags & PyBUF_STRIDES) == PyBUF_STRIDES else NULL
-    view.suboffsets = NULL
-    view.internal = NULL
+cdef inline char *_field_at(object obj, const cc_field *f) noexcept:
+    return (<char *><PyObject *>obj) + f.offset
 
 
-# ---- one temporary item: on the C stack when small, on the heap otherwise
-
-cdef struct _item_tmp:
-    unsigned char *p
-    unsigned char small[_SMALL_ITEM]
-
-cdef int _tmp_open(_item_tmp *t, size_t size) except -1:
-    if size <= _SMALL_ITEM:
-        t.p = t.small
-        return 0
-    t.p = <unsigned char *>PyMem_Malloc(size)
-    if t.p == NULL:
-        raise MemoryError()
-    return 0
-
-cdef void _tmp_close(_item_tmp *t) noexcept:
-    if t.p != NULL and t.p != t.small:
-        PyMem_Free(t.p)
-    t.p = NULL
+cdef object _get_field(object self, void *closure):
+    cdef const cc_field *f = <const cc_field *>closure
+    return f.ops.load(_field_at(self, f), f.size)
 
 
-# ---- size arithmetic (the test hooks at the end call these same functions)
-
-cdef inline Py_ssize_t _max_len(size_t itemsize) noexcept:
-    """The largest record count whose byte size fits a Py_ssize_t."""
-    return <Py_ssize_t>(<size_t>PY_SSIZE_T_MAX // itemsize)
-
-cdef inline Py_ssize_t _normalize(Py_ssize_t i, Py_ssize_t length) noexcept:
-    """i (negative counts from the end) as an index into length items, or -1."""
-    if i < 0:
-        i += length
-    return i if 0 <= i < length else -1
-
-cdef inline size_t _byte_offset(size_t itemsize, Py_ssize_t i) noexcept:
-    return <size_t>i * itemsize     # as cc_vec_at computes it
-
-
-# ---- which generated array class an object's type derives from
-
-# address of a generated array type -> address of its cc_array_kind. C-level: registered once
-# by the generated module; keyed by address, so no __hash__/__eq__ of a metaclass takes part.
-cdef dict _array_kinds = {}
-
-# what repr shows (fixed when this module is imported)
-cdef Py_ssize_t _repr_records = _arrays.REPR_RECORDS
-cdef Py_ssize_t _repr_values = _arrays.REPR_VALUES
-
-
-cdef int array_register(type cls, const cc_array_kind *kind) except -1:
-    """Called by a generated module, once for each array class it defines."""
-    if not issubclass(cls, RecordArray) or kind == NULL:
-        raise TypeError(f"array_register: {cls!r} is not a record array class")
-    _array_kinds[<uintptr_t><PyObject *>cls] = <uintptr_t>kind
-    _record_types.add(<uintptr_t><PyObject *>cls)
+cdef int _set_field(object self, PyObject *value, void *closure) except -1:
+    cdef const cc_field *f = <const cc_field *>closure
+    if f.flags & CC_FIELD_FROZEN and not is_initialising(self):
+        _messages.frozen_setter(self, <object>f.pyname, value == NULL)
+    if value == NULL:
+        raise _kind_messages.delete_error(<object>f.where)
+    f.ops.store(_field_at(self, f), f.size, <object>value, <object>f.where)
     return 0
 
 
-cdef const cc_array_kind *_kind_of_type(object cls) except NULL:
-    """The kind of the generated array class cls is or derives from (its C base chain)."""
+cdef int _install_getsets(type cls, cc_record *rec) except -1:
+    """One getset descriptor per field (every field, inherited ones too: an error then names
+    this record, as the fallback's does), into the ready static type's dict."""
     cdef PyTypeObject *t = <PyTypeObject *>cls
-    while t != NULL:
-        address = _array_kinds.get(<uintptr_t>t)
-        if address is not None:
-            return <const cc_array_kind *><uintptr_t>address
-        t = t.tp_base
-    raise TypeError(f"{(<object>cls).__name__}: use the Array of a compact record "
-                    f"(Point.Array), not RecordArray itself or a class derived from it alone")
-
-
-cdef RecordArray _fresh(object cls, const cc_array_kind *kind):
-    """cls.__new__(cls) checked to be a new, empty, unexported array of this kind: a subclass's
-    __new__ may return any object."""
-    obj = cls.__new__(cls)
-    cdef RecordArray new
-    if isinstance(obj, RecordArray):
-        new = <RecordArray>obj
-        if new.kind == kind and new.vec.len == 0 and new.exports == 0:
-            return new
-    raise _arrays.not_fresh_error(cls, obj, kind.what.decode())
-
-
-# ---- helpers shared by the methods
-
-cdef str _what(RecordArray a):
-    return a.kind.what.decode()
-
-cdef inline Py_ssize_t _len(RecordArray a) noexcept:
-    return <Py_ssize_t>a.vec.len
-
-cdef inline unsigned char *_at(RecordArray a, Py_ssize_t i) noexcept:
-    return <unsigned char *>cc_vec_at(&a.vec, <size_t>i)
-
-cdef int _vec_ok(int err, RecordArray array) except -1:
-    if err == CC_OK:
-        return 0
-    if err == CC_ENOMEM or err == CC_EOVERFLOW:
-        raise MemoryError(f"{_what(array)}: out of memory")
-    if err == CC_ERANGE:
-        raise IndexError(f"{_what(array)} index out of range")
-    raise SystemError(f"{_what(array)}: {cc_strerror(err).decode()}")
-
-cdef int _check_resizable(RecordArray a) except -1:
-    if a.exports > 0:
-        raise _arrays.export_error(_what(a))
-    return 0
-
-cdef int _check_growth(RecordArray a, Py_ssize_t length, Py_ssize_t extra) except -1:
-    if extra > _max_len(a.kind.itemsize) - length:
-        raise MemoryError(f"{_what(a)}: {length} + {extra} records of {a.kind.itemsize} bytes "
-                          f"do not fit in memory")
-    return 0
-
-cdef Py_ssize_t _index(RecordArray a, object index) except -1:
-    cdef Py_ssize_t raw = PyNumber_AsSsize_t(index, IndexError)     # may run __index__
-    cdef Py_ssize_t i = _normalize(raw, _len(a))                     # so the length after it
-    if i < 0:
-        raise IndexError(f"{_what(a)} index out of range")
-    return i
-
-cdef int _index_type_error(RecordArray a, object index) except -1:
-    raise TypeError(f"{_what(a)} indices must be integers or slices, not "
-                    f"{type(index).__name__}")
-
-cdef Py_ssize_t _slice(RecordArray a, object index, Py_ssize_t *start, Py_ssize_t *stop,
-                       Py_ssize_t *step) except -1:
-    """The record count of a slice of a, fitted to a's length after the slice's __index__
-    methods ran. Nothing that runs Python code may come between this and using the result."""
-    PySlice_Unpack(index, start, stop, step)
-    return PySlice_AdjustIndices(_len(a), start, stop, step[0])
-
-cdef const cc_array_field *_field_named(const cc_array_kind *kind, str name) except? NULL:
+    cdef PyGetSetDef *defs = <PyGetSetDef *>calloc(<size_t>rec.nfields + 1, sizeof(PyGetSetDef))
     cdef Py_ssize_t k
-    cdef bytes wanted = name.encode("utf-8", "surrogatepass")
-    for k in range(kind.nfields):
-        if kind.fields[k].name == wanted:          # whole bytes: an embedded NUL never matches
-            return &kind.fields[k]
-    return NULL
-
-cdef int _check_bools(RecordArray a, str where) except -1:
-    """Every byte of a bool field must be 0 or 1 (records imported from a buffer or a pickle)."""
-    cdef Py_ssize_t k, i
-    cdef const cc_array_field *f
-    cdef unsigned char byte
-    for k in range(a.kind.nfields):
-        f = &a.kind.fields[k]
-        if f.code != c'?':
-            continue
-        for i in range(_len(a)):
-            byte = _at(a, i)[f.offset]
-            if byte > 1:
-                raise _array_format.bool_error(where, i, byte, f.name.decode())
-    return 0
-
-cdef bytes _pickle_bytes(RecordArray a):
-    """The records' bytes with every bool byte as 0 or 1: a buffer export lets any byte into a
-    bool field, which reads as True everywhere; the pickle must load back."""
-    cdef Py_ssize_t nbytes = <Py_ssize_t>(a.vec.len * a.kind.itemsize), k, i
-    cdef bytes out = PyBytes_FromStringAndSize(NULL, nbytes)
-    cdef unsigned char *p = <unsigned char *>PyBytes_AS_STRING(out)
-    cdef const cc_array_field *f
-    if nbytes:
-        memcpy(p, a.vec.data, <size_t>nbytes)
-    for k in range(a.kind.nfields):
-        f = &a.kind.fields[k]
-        if f.code == c'?':
-            for i in range(_len(a)):
-                p[<size_t>i * a.kind.itemsize + f.offset] = p[<size_t>i * a.kind.itemsize
-                                                              + f.offset] != 0
-    return out
-
-cdef int _pack_all(RecordArray a, cc_vec *out, object values) except -1:
-    """Convert every value of an iterable into out (a vec nothing else can reach)."""
-    cdef RecordArray source
-    cdef Py_ssize_t hint
-    if isinstance(values, RecordArray) and (<RecordArray>values).kind == a.kind:
-        source = <RecordArray>values
-        _vec_ok(cc_vec_assign(out, source.vec.data, source.vec.len), a)
-        return 0
-    hint = PyObject_LengthHint(values, 0)
-    if hint > 0:
-        _vec_ok(cc_vec_reserve(out, <size_t>min(hint, _max_len(a.kind.itemsize))), a)
-    for value in values:
-        if <Py_ssize_t>out.len >= _max_len(a.kind.itemsize):
-            raise MemoryError(f"{_what(a)}: too many records")
-        _vec_ok(cc_vec_push(out, NULL), a)
-        a.kind.pack(cc_vec_at(out, out.len - 1), value)
-    return 0
-
-cdef Py_ssize_t _item_in(RecordArray a, const void *item, Py_ssize_t start, Py_ssize_t stop,
-                         bint first) except -2:
-    """Index of the first item equal to *item in [start, stop) (first), or the count of equal
-    items; -1 if none when first. The length is re-read at every step (eq may run Python)."""
-    cdef Py_ssize_t i = start, count = 0
-    while i < stop and i < _len(a):
-        if a.kind.eq(item, _at(a, i)):
-            if first:
-                return i
-            count += 1
-        i += 1
-    return -1 if first else count
-
-
-@cython.auto_pickle(False)
-cdef class RecordArray:
-    """Base class of the generated record arrays (``Point.Array``): records stored
-    contiguously at their payload size, with the list API, the buffer protocol (zero-copy
-    NumPy), column views and compact pickles. See compactclass.arrays for the whole contract.
-
-    Thread safety: every method holds the GIL and leaves the array consistent; concurrent
-    mutation from several threads is as safe as with a list, no more.
-    """
-
-    def __cinit__(self, *args, **kwargs):
-        # Every object, however its type's __new__ is reached, gets the kind of the generated
-        # class it derives from, or is refused (RecordArray itself, a direct subclass).
-        self.kind = _kind_of_type(type(self))
-        _vec_ok(cc_vec_init(&self.vec, self.kind.itemsize, self.kind.align,
-                            <const cc_allocator *>&_vec_allocator), self)
-
-    def __dealloc__(self):
-        cc_vec_destroy(&self.vec)
-
-    def __init__(self, values=None):
-        if self.vec.len:
-            self.clear()
-        if values is not None:
-            self.extend(values)
-
-    # -- construction
-
-    @classmethod
-    def zeros(cls, n):
-        """An array of n records whose every field is zero (exact capacity)."""
-        cdef const cc_array_kind *kind = _kind_of_type(cls)
-        cdef Py_ssize_t count = PyNumber_AsSsize_t(n, OverflowError)
-        if count < 0:
-            raise ValueError(f"{kind.what.decode()}.zeros: negative count {count}")
-        cdef RecordArray new = _fresh(cls, kind)
-        _check_growth(new, 0, count)
-        _vec_ok(cc_vec_reserve(&new.vec, <size_t>count), new)
-        _vec_ok(cc_vec_resize(&new.vec, <size_t>count), new)
-        return new
-
-    @classmethod
-    def frombuffer(cls, obj):
-        """A new array holding a copy of the records in a buffer: raw bytes, or a buffer (a
-        NumPy structured array, another array's memoryview) with the same item layout.
-        ValueError names the first difference (item size, field names or types, length)."""
-        cdef const cc_array_kind *kind = _kind_of_type(cls)
-        where = f"{kind.what.decode()}.frombuffer"
-        flat, count = _arrays.buffer_records(cls.__compact_array__.item, obj, where)
-        cdef RecordArray new = _fresh(cls, kind)
-        _assign_bytes(new, flat, count)
-        _check_bools(new, where)        # the bytes as copied (the source may have changed)
-        return new
-
-    # -- sequence protocol
-
-    def __len__(self):
-        return _len(self)
-
-    def __getitem__(self, index):
-        """a[i] is a new record holding a copy of item i (writing to it leaves the array
-        alone: write back with a[i] = record); a[i:j] is a new array."""
-        if PyIndex_Check(index):
-            return self.kind.unpack(_at(self, _index(self, index)))
-        if isinstance(index, slice):
-            return _get_slice(self, index)
-        _index_type_error(self, index)
-
-    def __setitem__(self, index, value):
-        cdef _item_tmp t
-        if isinstance(index, slice):
-            _set_slice(self, index, value)
-            return
-        if not PyIndex_Check(index):
-            _index_type_error(self, index)
-        _tmp_open(&t, self.kind.itemsize)
-        try:
-            self.kind.pack(t.p, value)
-            memcpy(_at(self, _index(self, index)), t.p, self.kind.itemsize)
-        finally:
-            _tmp_close(&t)
-
-    def __delitem__(self, index):
-        cdef Py_ssize_t i
-        if PyIndex_Check(index):
-            i = _index(self, index)
-            _check_resizable(self)
-            _vec_ok(cc_vec_remove(&self.vec, <size_t>i, 1), self)
-        elif isinstance(index, slice):
-            _del_slice(self, index)
-        else:
-            _index_type_error(self, index)
-
-    def __iter__(self):
-        return RecordArrayIterator(self)
-
-    def __contains__(self, value):
-        return _find(self, value, 0, PY_SSIZE_T_MAX, True) >= 0
-
-    def append(self, value):
-        """Add a record (or a tuple of its field values) at the end, checking every value."""
-        cdef _item_tmp t
-        _tmp_open(&t, self.kind.itemsize)
-        try:
-            self.kind.pack(t.p, value)
-            _check_resizable(self)
-            _check_growth(self, _len(self), 1)
-            _vec_ok(cc_vec_push(&self.vec, t.p), self)
-        finally:
-            _tmp_close(&t)
-
-    def extend(self, values):
-        """Add every record of an iterable; all or nothing (one bad value adds none)."""
-        cdef cc_vec tmp, old
-        _vec_ok(cc_vec_init(&tmp, self.kind.itemsize, self.kind.align,
-                            <const cc_allocator *>&_vec_allocator), self)
-        try:
-            _pack_all(self, &tmp, values)
-            if tmp.len == 0:
-                return
-            _check_resizable(self)
-            _check_growth(self, _len(self), <Py_ssize_t>tmp.len)
-            if self.vec.data == NULL:       # nothing allocated yet: adopt the converted storage
-                old = self.vec
-                self.vec = tmp
-                tmp = old
-            else:
-                _vec_ok(cc_vec_insert(&self.vec, self.vec.len, tmp.data, tmp.len), self)
-        finally:
-            cc_vec_destroy(&tmp)
-
-    def __iadd__(self, values):
-        self.extend(values)
-        return self
-
-    def insert(self, index, value):
-        """Insert a record before index (clamped to the array, as list.insert does)."""
-        cdef _item_tmp t
-        cdef Py_ssize_t i = PyNumber_AsSsize_t(index, OverflowError)
-        _tmp_open(&t, self.kind.itemsize)
-        try:
-            self.kind.pack(t.p, value)
-            if i < 0:
-                i = max(i + _len(self), 0)
-            i = min(i, _len(self))
-            _check_resizable(self)
-            _check_growth(self, _len(self), 1)
-            _vec_ok(cc_vec_insert(&self.vec, <size_t>i, t.p, 1), self)
-        finally:
-            _tmp_close(&t)
-
-    def pop(self, index=-1):
-        """Remove and return the record at index (default last)."""
-        if self.vec.len == 0:
-            raise IndexError(f"pop from empty {_what(self)}")
-        cdef Py_ssize_t raw = PyNumber_AsSsize_t(index, IndexError)     # may run __index__
-        cdef Py_ssize_t i = _normalize(raw, _len(self))
-        if i < 0:
-            raise IndexError(f"{_what(self)}.pop index out of range")
-        _check_resizable(self)
-        record = self.kind.unpack(_at(self, i))
-        _vec_ok(cc_vec_remove(&self.vec, <size_t>i, 1), self)
-        return record
-
-    def remove(self, value):
-        """Remove the first record equal to value (ValueError if there is none)."""
-        del self[self.index(value)]
-
-    def clear(self):
-        """Remove every record and free the storage."""
-        _check_resizable(self)
-        cc_vec_destroy(&self.vec)
-
-    def index(self, value, start=0, stop=PY_SSIZE_T_MAX):
-        """Index of the first record equal to value in [start, stop) (ValueError if none)."""
-        cdef Py_ssize_t i = _find(self, value, start, stop, True)
-        if i < 0:
-            raise ValueError(f"{_what(self)}.index(x): x not in array")
-        return i
-
-    def count(self, value):
-        """Number of records equal to value."""
-        return _find(self, value, 0, PY_SSIZE_T_MAX, False)
-
-    def reverse(self):
-        """Reverse the records in place (allowed while a buffer is exported)."""
-        cdef _item_tmp t
-        cdef Py_ssize_t lo = 0, hi = _len(self) - 1
-        cdef size_t size = self.kind.itemsize
-        _tmp_open(&t, size)
-        try:
-            while lo < hi:
-                memcpy(t.p, _at(self, lo), size)
-                memcpy(_at(self, lo), _at(self, hi), size)
-                memcpy(_at(self, hi), t.p, size)
-                lo += 1
-                hi -= 1
-        finally:
-            _tmp_close(&t)
-
-    def __eq__(self, other):
-        if not isinstance(other, RecordArray) or (<RecordArray>other).kind != self.kind:
-            return NotImplemented
-        cdef RecordArray o = <RecordArray>other
-        cdef Py_ssize_t i = 0
-        if self.vec.len != o.vec.len:
-            return False
-        while i < _len(self) and i < _len(o):
-            if not self.kind.eq(_at(self, i), _at(o, i)):
-                return False
-            i += 1
-        return self.vec.len == o.vec.len
-
-    def __ne__(self, other):
-        result = self.__eq__(other)
-        return result if result is NotImplemented else not result
-
-    __hash__ = None
-
-    def __repr__(self):
-        cdef Py_ssize_t i = 0
-        shown = []
-        while i < _repr_records and i < _len(self):     # unpack allocates: re-read the length
-            shown.append(self.kind.unpack(_at(self, i)))
-            i += 1
-        return _arrays.array_repr(_what(self), _len(self), shown)
-
-    # -- storage
-
-    @property
-    def capacity(self):
-        """Records the allocated storage holds (len(a) <= a.capacity)."""
-        return <Py_ssize_t>self.vec.cap
-
-    @property
-    def itemsize(self):
-        """Bytes per record."""
-        return <Py_ssize_t>self.kind.itemsize
-
-    @property
-    def record(self):
-        """The record class (Point for Point.Array)."""
-        return type(self).__compact_array__.record
-
-    def reserve(self, n):
-        """Make room for n records in total, so appending up to n does not reallocate."""
-        cdef Py_ssize_t count = PyNumber_AsSsize_t(n, OverflowError)
-        if count <= <Py_ssize_t>self.vec.cap:
-            return
-        _check_resizable(self)
-        _check_growth(self, 0, count)
-        _vec_ok(cc_vec_reserve(&self.vec, <size_t>count), self)
-
-    def shrink_to_fit(self):
-        """Free the unused capacity (afterwards a record costs exactly its item size)."""
-        _check_resizable(self)
-        if self.vec.cap != self.vec.len:
-            _vec_ok(cc_vec_shrink_to_fit(&self.vec), self)
-
-    def __sizeof__(self):
-        return object.__sizeof__(self) + <Py_ssize_t>(self.vec.cap * self.vec.itemsize)
-
-    def tobytes(self):
-        """The records' bytes (storage order, native byte order, padding included)."""
-        return PyBytes_FromStringAndSize(<char *>self.vec.data if self.vec.data else NULL,
-                                         <Py_ssize_t>(self.vec.len * self.vec.itemsize))
-
-    def column(self, name):
-        """A live, writable view of one field of every record (see RecordColumn)."""
-        return RecordColumn(self, name)
-
-    @property
-    def columns(self):
-        """Every field's column, by name (declared order)."""
-        cdef Py_ssize_t k
-        names = [self.kind.fields[self.kind.declared[k]].name.decode()
-                 for k in range(self.kind.nfields)]
-        return {name: RecordColumn(self, name) for name in names}
-
-    # -- copy and pickle
-
-    def copy(self):
-        """A new array with the same records (exact capacity)."""
-        cdef RecordArray new = _fresh(type(self), self.kind)
-        _vec_ok(cc_vec_assign(&new.vec, self.vec.data, self.vec.len), new)
-        return new
-
-    def __copy__(self):
-        return self.copy()
-
-    def __deepcopy__(self, memo):
-        return self.copy()
-
-    def __reduce__(self):
-        # (restore_array_v1, (record class, layout header, raw records)): loads in either mode
-        info = type(self).__compact_array__
-        return _arrays.restore_array_v1, (info.record, info.header, _pickle_bytes(self))
-
-    # -- buffer protocol: one dimension of records, C layout and padding included
-
-    def __getbuffer__(self, Py_buffer *view, int flags):
-        cdef Py_ssize_t itemsize = <Py_ssize_t>self.kind.itemsize
-        _fill_view(view, <unsigned char *>self.vec.data, _len(self), itemsize, itemsize,
-                   <char *>self.kind.format, &self.export_shape, &self.export_stride, flags)
-        view.obj = self
-        self.exports += 1
-
-    def __releasebuffer__(self, Py_buffer *view):
-        self.exports -= 1
-
-
-_MutableSequence.register(RecordArray)
-
-
-cdef tuple array_field_values(object value, Py_ssize_t n, type record):
-    """value as a tuple of n field values, or the TypeError a record array raises."""
-    if isinstance(value, tuple):
-        if len(<tuple>value) == n:
-            return <tuple>value
-    elif isinstance(value, list):
-        if len(<list>value) == n:
-            return tuple(value)
-    raise _arrays.value_error(record, value)
-
-
-cdef bint array_same_record(object value, type record) except -1:
-    """value is a record of this very class, or of a plain (non-compact) Python subclass. The
-    type test is C-level (Py_TYPE): a __class__ property cannot pass a foreign object off as a
-    record, which the caller then reads as one."""
-    return PyObject_TypeCheck(value, <PyTypeObject *>record) and \
-        getattr(type(value), "__compact__", None) is getattr(record, "__compact__", None)
-
-
-cdef int array_check_item(str record, size_t size, size_t expected_size, list offsets,
-                          list expected_offsets) except -1:
-    """The C compiler laid the item struct out as compactclass.array_format says."""
-    if size != expected_size or offsets != expected_offsets:
-        raise ImportError(f"{record}.Array: the C compiler laid out {size}-byte items with "
-                          f"fields at {offsets}; expected {expected_size} bytes at "
-                          f"{expected_offsets}")
+    if defs == NULL:
+        raise MemoryError()
+    tdict = cc_type_dict(t)
+    for k in range(rec.nfields):         # (kept for the life of the process, as the type)
+        defs[k].name = rec.fields[k].name
+        defs[k].get = _get_field
+        defs[k].set = _set_field
+        defs[k].doc = NULL
+        defs[k].closure = &rec.fields[k]
+        PyDict_SetItemString(tdict, defs[k].name, PyDescr_NewGetSet(t, &defs[k]))
+    PyType_Modified(t)
     return 0
 
 
-cdef int _assign_bytes(RecordArray a, object flat, Py_ssize_t count) except -1:
-    """Replace a's records with count items copied from a flat byte buffer (exact capacity)."""
-    cdef Py_buffer buf
-    _check_growth(a, 0, count)
-    PyObject_GetBuffer(flat, &buf, PyBUF_SIMPLE)
-    try:
-        if <size_t>buf.len != <size_t>count * a.kind.itemsize:
-            raise ValueError(f"{_what(a)}: {buf.len} bytes are not {count} records")
-        _check_resizable(a)
-        _vec_ok(cc_vec_assign(&a.vec, buf.buf, <size_t>count), a)
-    finally:
-        PyBuffer_Release(&buf)
+cdef int record_setup(type cls, cc_record *rec, list offsets) except -1:
+    """Called by a generated module for each record type, before binding: completes the field
+    table (kind operations, names), checks that the C compiler placed every field where
+    compactclass.layout says (offsets: as measured on an instance), registers the type and
+    installs its getset descriptors."""
+    cdef Py_ssize_t k
+    cdef cc_field *f
+    qualname = rec.qualname.decode("utf-8")
+    for k in range(rec.nfields):
+        f = &rec.fields[k]
+        if offsets[k] != f.offset:
+            raise ImportError(f"{qualname}: the C compiler placed field "
+                              f"{f.name.decode('utf-8')!r} at offset {offsets[k]}, but "
+                              f"compactclass.layout expects {f.offset}; rebuild")
+        f.ops = kind_ops(f.kind)
+        name = PyUnicode_InternFromString(f.name)
+        where = f"{qualname}.{name}"
+        Py_INCREF(name)               # (kept for the life of the process, as the type)
+        Py_INCREF(where)
+        f.pyname = <PyObject *>name
+        f.where = <PyObject *>where
+    rec.cls = <PyObject *>cls
+    _records[<uintptr_t><PyObject *>cls] = <uintptr_t>rec
+    register_record_type(cls)
+    _install_getsets(cls, rec)
     return 0
 
 
-cdef Py_ssize_t _find(RecordArray a, object value, object start, object stop,
-                      bint first) except -2:
-    cdef _item_tmp t
-    cdef Py_ssize_t lo = PyNumber_AsSsize_t(start, OverflowError)
-    cdef Py_ssize_t hi = PyNumber_AsSsize_t(stop, OverflowError)
-    if lo < 0:
-        lo = max(lo + _len(a), 0)
-    if hi < 0:
-        hi = max(hi + _len(a), 0)
-    _tmp_open(&t, a.kind.itemsize)
-    try:
-        try:
-            a.kind.pack(t.p, value)
-        except (TypeError, OverflowError):
-            return -1 if first else 0       # no record of the array can equal it
-        return _item_in(a, t.p, lo, hi, first)
-    finally:
-        _tmp_close(&t)
+cdef tuple record_values(const cc_record *rec, object a):
+    """Every field's value (declared order), as users see them."""
+    cdef Py_ssize_t k
+    cdef const cc_field *f
+    values = PyTuple_New(rec.nfields)
+    for k in range(rec.nfields):
+        f = &rec.fields[k]
+        v = f.ops.load(_field_at(a, f), f.size)
+        Py_INCREF(v)
+        PyTuple_SET_ITEM(values, k, v)
+    return values
 
 
-cdef RecordArray _get_slice(RecordArray a, object index):
-    cdef Py_ssize_t start, stop, step, count, k
-    cdef RecordArray new = _fresh(type(a), a.kind)
-    count = _slice(a, index, &start, &stop, &step)
-    if count == 0:
-        return new
-    if step == 1:
-        _vec_ok(cc_vec_assign(&new.vec, _at(a, start), <size_t>count), new)
-        return new
-    _vec_ok(cc_vec_reserve(&new.vec, <size_t>count), new)
-    for k in range(count):
-        _vec_ok(cc_vec_push(&new.vec, _at(a, start + k * step)), new)
-    return new
-
-
-cdef int _set_slice(RecordArray a, object index, object values) except -1:
-    """a[i:j:k] = values: every value is converted first, then the records are replaced."""
-    cdef Py_ssize_t start, stop, step, count, k, n
-    cdef size_t size = a.kind.itemsize
-    cdef cc_vec tmp
-    _vec_ok(cc_vec_init(&tmp, size, a.kind.align, <const cc_allocator *>&_vec_allocator), a)
-    try:
-        _pack_all(a, &tmp, values)
-        n = <Py_ssize_t>tmp.len
-        count = _slice(a, index, &start, &stop, &step)
-        if step != 1:
-            if n != count:
-                raise ValueError(f"attempt to assign sequence of size {n} to extended slice "
-                                 f"of size {count}")
-            for k in range(count):
-                memcpy(_at(a, start + k * step), cc_vec_at(&tmp, <size_t>k), size)
-            return 0
-        if n != count:
-            _check_resizable(a)
-            _check_growth(a, _len(a) - count, n)
-        if n > count:
-            _vec_ok(cc_vec_insert(&a.vec, <size_t>(start + count), NULL, <size_t>(n - count)), a)
-        elif n < count:
-            _vec_ok(cc_vec_remove(&a.vec, <size_t>(start + n), <size_t>(count - n)), a)
-        if n:
-            memcpy(_at(a, start), tmp.data, <size_t>n * size)
-    finally:
-        cc_vec_destroy(&tmp)
-    return 0
-
-
-cdef int _del_slice(RecordArray a, object index) except -1:
-    cdef Py_ssize_t start, stop, step, count, src, dst
-    cdef size_t size = a.kind.itemsize
-    count = _slice(a, index, &start, &stop, &step)
-    if count == 0:
-        return 0
-    _check_resizable(a)
-    if step == 1:
-        return _vec_ok(cc_vec_remove(&a.vec, <size_t>start, <size_t>count), a)
-    if step < 0:                         # the same records, front to back
-        start += (count - 1) * step
-        step = -step
-    dst = start
-    for src in range(start, _len(a)):
-        if (src - start) % step == 0 and (src - start) // step < count:
-            continue
-        if dst != src:
-            memcpy(_at(a, dst), _at(a, src), size)
-        dst += 1
-    return _vec_ok(cc_vec_truncate(&a.vec, <size_t>dst), a)
-
-
-@cython.auto_pickle(False)
-cdef class RecordArrayIterator:
-    """Iterator over a record array: a copy of each record; follows the array's current
-    length, like a list iterator."""
-
-    cdef RecordArray array
-    cdef Py_ssize_t index
-
-    def __cinit__(self, RecordArray array not None):
-        self.array = array
-
-    def __iter__(self):
-        return self
-
-    def __next__(self):
-        if self.array is not None and self.index < _len(self.array):
-            record = self.array.kind.unpack(_at(self.array, self.index))
-            self.index += 1
-            return record
-        self.array = None
-        raise StopIteration
-
-    def __length_hint__(self):
-        return 0 if self.array is None else max(_len(self.array) - self.index, 0)
-
-
-@cython.auto_pickle(False)
-cdef class RecordColumn:
-    """One field of every record of an array: ``a.x`` or ``a.column("x")``.
-
-    A live view: it holds the array and reads its current length and storage at every access,
-    so it stays valid when the array grows or shrinks. ``col[i]``/``col[i] = v`` read and write
-    (with the field's checks); the buffer protocol exports a strided, writable, zero-copy view
-    (``np.asarray(a.x)``), which counts as an export of the array while it lives. Where the
-    field lies comes from the array's C-level field table.
-    """
-
-    cdef readonly RecordArray array
-    cdef readonly str name
-    cdef const cc_array_field *field
-    cdef char format[2]
-    cdef str where
-    cdef str ctype_name
-    cdef Py_ssize_t export_shape
-    cdef Py_ssize_t export_stride
-
-    def __cinit__(self, RecordArray array not None, str name not None):
-        cdef const cc_array_field *f = _field_named(array.kind, name)
-        record = array.kind.record.decode()
-        if f == NULL:
-            raise AttributeError(f"{_what(array)}: {record} has no field {name!r}")
-        self.array, self.name, self.field = array, name, f
-        self.format[0] = f.code
-        self.format[1] = 0
-        self.where = f"{record}.{name}"
-        self.ctype_name = f.ctype_name.decode()
-
-    cdef unsigned char *_field(self, Py_ssize_t i) noexcept:
-        return _at(self.array, i) + self.field.offset
-
-    cdef object _get(self, Py_ssize_t i):
-        cdef unsigned char *p = self._field(i)
-        cdef char code = self.field.code
-        if code == c'b': return (<int8_t *>p)[0]
-        if code == c'h': return (<int16_t *>p)[0]
-        if code == c'i': return (<int32_t *>p)[0]
-        if code == c'q': return (<int64_t *>p)[0]
-        if code == c'B': return (<uint8_t *>p)[0]
-        if code == c'H': return (<uint16_t *>p)[0]
-        if code == c'I': return (<uint32_t *>p)[0]
-        if code == c'Q': return (<uint64_t *>p)[0]
-        if code == c'f': return (<float *>p)[0]
-        if code == c'd': return (<double *>p)[0]
-        return (<uint8_t *>p)[0] != 0
-
-    cdef int _convert(self, object value, unsigned char *out) except -1:
-        """Check value as the record's constructor does and store its C value at out (8 bytes
-        at most)."""
-        cdef int64_t v
-        cdef char code = self.field.code
-        cdef size_t size = self.field.size
-        if code == c'Q':
-            (<uint64_t *>out)[0] = to_unsigned(value, UINT64_MAX, self.where, self.ctype_name)
-        elif code == c'f':
-            (<float *>out)[0] = to_float32(value, self.where, self.ctype_name)
-        elif code == c'd':
-            (<double *>out)[0] = to_double(value, self.where, self.ctype_name)
-        elif code == c'?':
-            (<uint8_t *>out)[0] = to_bool(value, self.where, self.ctype_name)
-        else:
-            v = to_signed(value, self.field.lo, self.field.hi, self.where, self.ctype_name)
-            if size == 1: (<int8_t *>out)[0] = <int8_t>v
-            elif size == 2: (<int16_t *>out)[0] = <int16_t>v
-            elif size == 4: (<int32_t *>out)[0] = <int32_t>v
-            else: (<int64_t *>out)[0] = v
-        return 0
-
-    def __len__(self):
-        return _len(self.array)
-
-    def __getitem__(self, index):
-        cdef Py_ssize_t start, stop, step, count, k, i
-        if PyIndex_Check(index):
-            return self._get(_index(self.array, index))
-        if not isinstance(index, slice):
-            _index_type_error(self.array, index)
-        count = _slice(self.array, index, &start, &stop, &step)
-        values = []
-        for k in range(count):
-            i = start + k * step
-            if i >= _len(self.array):       # shrunk while the list grew
+cdef object record_richcompare(const cc_record *rec, object a, object b, int op):
+    """==, !=, <, <=, >, >= of two records of the same type: field by field over the compare
+    fields, as tuples compare (the first field that differs decides; NaN is unordered)."""
+    cdef Py_ssize_t k
+    cdef const cc_field *f
+    cdef int outcome = CC_EQ
+    if type(b) is not type(a):
+        return NotImplemented
+    for k in range(rec.nfields):
+        f = &rec.fields[k]
+        if f.flags & CC_FIELD_COMPARE:
+            outcome = f.ops.compare(_field_at(a, f), _field_at(b, f), f.size)
+            if outcome != CC_EQ:
                 break
-            values.append(self._get(i))
-        return values
-
-    def __setitem__(self, index, value):
-        cdef Py_ssize_t start, stop, step, count, k, n
-        cdef uint64_t one
-        cdef unsigned char *converted
-        if PyIndex_Check(index):
-            self._convert(value, <unsigned char *>&one)
-            memcpy(self._field(_index(self.array, index)), &one, self.field.size)
-            return
-        if not isinstance(index, slice):
-            _index_type_error(self.array, index)
-        values = list(value)
-        n = len(values)
-        converted = <unsigned char *>PyMem_Malloc(<size_t>max(n, 1) * 8)
-        if converted == NULL:
-            raise MemoryError()
-        try:
-            for k in range(n):
-                self._convert(values[k], converted + 8 * k)
-            count = _slice(self.array, index, &start, &stop, &step)
-            if count != n:
-                raise ValueError(f"{self.where}: cannot assign {n} values to "
-                                 f"{count} records (a column cannot change the array's length)")
-            for k in range(count):
-                memcpy(self._field(start + k * step), converted + 8 * k, self.field.size)
-        finally:
-            PyMem_Free(converted)
-
-    def __iter__(self):
-        cdef Py_ssize_t i = 0
-        while i < _len(self.array):
-            yield self._get(i)
-            i += 1
-
-    def tolist(self):
-        """Every record's value of this field, as a list."""
-        cdef Py_ssize_t i = 0
-        values = []
-        while i < _len(self.array):
-            values.append(self._get(i))
-            i += 1
-        return values
-
-    def __repr__(self):
-        cdef Py_ssize_t i = 0
-        shown = []
-        while i < _repr_values and i < _len(self.array):
-            shown.append(self._get(i))
-            i += 1
-        return _arrays.column_repr(self.where, self.ctype_name, _len(self.array), shown)
-
-    def __getbuffer__(self, Py_buffer *view, int flags):
-        cdef RecordArray a = self.array
-        cdef Py_ssize_t size = <Py_ssize_t>self.field.size
-        cdef bint contiguous = (flags & PyBUF_STRIDES) != PyBUF_STRIDES or \
-            (flags & PyBUF_ANY_CONTIGUOUS) == PyBUF_ANY_CONTIGUOUS or \
-            (flags & PyBUF_C_CONTIGUOUS) == PyBUF_C_CONTIGUOUS or \
-            (flags & PyBUF_F_CONTIGUOUS) == PyBUF_F_CONTIGUOUS
-        if contiguous and a.kind.itemsize != <size_t>size:
-            raise BufferError(f"column {self.where} is strided: request a strided buffer "
-                              f"(memoryview and NumPy do)")
-        cdef unsigned char *data = <unsigned char *>a.vec.data
-        _fill_view(view, data + self.field.offset if data != NULL else NULL, _len(a), size,
-                   <Py_ssize_t>a.kind.itemsize, self.format, &self.export_shape,
-                   &self.export_stride, flags)
-        view.obj = self
-        a.exports += 1
-
-    def __releasebuffer__(self, Py_buffer *view):
-        self.array.exports -= 1
+    if op == Py_EQ:
+        return outcome == CC_EQ
+    if op == Py_NE:
+        return outcome != CC_EQ
+    if op == Py_LT:
+        return outcome == CC_LT
+    if op == Py_LE:
+        return outcome == CC_LT or outcome == CC_EQ
+    if op == Py_GT:
+        return outcome == CC_GT
+    return outcome == CC_GT or outcome == CC_EQ
 
 
+cdef Py_hash_t record_hash(const cc_record *rec, object a) except -1:
+    """hash of the tuple of the hash fields' values."""
+    cdef Py_ssize_t k
+    cdef const cc_field *f
+    values = []
+    for k in range(rec.nfields):
+        f = &rec.fields[k]
+        if f.flags & CC_FIELD_HASH:
+            values.append(f.ops.load(_field_at(a, f), f.size))
+    return hash(tuple(values))
 
-# ---- test hooks: the size arithmetic above, for lengths no test can allocate
 
-def _array_max_len(size_t itemsize):
-    """The largest record count an array of itemsize-byte records can hold."""
-    return _max_len(itemsize)
+cdef object record_repr(const cc_record *rec, object a):
+    cdef Py_ssize_t k
+    cdef const cc_field *f
+    parts = []
+    for k in range(rec.nfields):
+        f = &rec.fields[k]
+        if f.flags & CC_FIELD_REPR:
+            parts.append(f"{<object>f.pyname}={f.ops.load(_field_at(a, f), f.size)!r}")
+    return f"{type(a).__qualname__}({', '.join(parts)})"
 
 
-def _array_item_offset(size_t itemsize, Py_ssize_t length, Py_ssize_t index):
-    """The byte offset a[index] reads in a (mocked) array of length records: the arithmetic
-    of __getitem__, with no memory behind it. IndexError when out of range."""
-    cdef Py_ssize_t i = _normalize(index, length)
-    if i < 0:
-        raise IndexError("index out of range")
-    return _byte_offset(itemsize, i)
+cdef object record_reduce(const cc_record *rec, object a):
+    """(restore_v1, (class, field signature, values)): portable across modes."""
+    values = record_values(rec, a)
+    signature = rec.signature.decode("utf-8")
+    if type(a) is <object>rec.cls:
+        return _pickling.restore_v1, (<object>rec.cls, signature, values)
+    return _pickling.reduce_subclass(a, signature, values)
+
+
+def restore_record(type record, tuple values, type cls):
+    """A record of compiled type ``record`` (or of cls, a class derived from it) from every
+    field value in declared order, each checked; no __init__ or __post_init__ runs."""
+    address = _records.get(<uintptr_t><PyObject *>record)
+    if address is None:
+        raise TypeError(f"restore_record: {record!r} is not a compiled compact record type")
+    cdef const cc_record *rec = <const cc_record *><uintptr_t>address
+    cdef Py_ssize_t k
+    cdef const cc_field *f
+    if len(values) != rec.nfields:
+        raise ValueError(f"{rec.qualname.decode('utf-8')}: expected {rec.nfields} field "
+                         f"values, got {len(values)}")
+    obj = record.__new__(cls)          # refuses a cls that does not derive from record
+    for k in range(rec.nfields):
+        f = &rec.fields[k]
+        f.ops.store(_field_at(obj, f), f.size, values[k], <object>f.where)
+    return obj

@@ -1,0 +1,107 @@
+"""Every name a generated module binds, in one table with one convention.
+
+- Private names (functions, tables, constants, the runtime modules, parameters and locals)
+  start with ``_cc_``: ``_cc_Point_fill``. No record may be named so (:func:`check`), and no
+  field either (``spec.py``), so a private name never meets a user's.
+- Public names are the API other Cython modules cimport: the record (``Point``), its array
+  class ``PointArray``, the item struct ``Point_item`` and the accessors ``PointArray_data``,
+  ``PointArray_len``, ``PointArray_at``. :func:`check` refuses two records whose names collide.
+- A field's C struct member is ``x "cc_f_x"``: the Python name, which Cython code uses, with a
+  C name of its own (a field name can be a C macro of the platform's headers: ``linux``,
+  ``errno``, ``EOF``, ``NULL``, ``INT32_MAX``, ...).
+- The names the module cimports unaliased are the C types its fields are declared with (they
+  are part of the .pxd other modules read): a record cannot take one of those names either.
+"""
+from __future__ import annotations
+
+import builtins
+import keyword
+import os
+
+from ..errors import DeclarationError
+from ..spec import CYTHON_KEYWORDS, RecordSpec
+
+__all__ = ["PREFIX", "private", "public", "c_member", "field_constant", "c_type_names",
+           "check", "RUNTIME_IMPORTS"]
+
+PREFIX = "_cc_"
+
+# The runtime modules and C declarations every generated .pyx/.pxd cimports, all aliased.
+RUNTIME_IMPORTS = (
+    "from cpython.object cimport PyObject as _cc_PyObject, PyTypeObject as _cc_PyTypeObject",
+    "from libc.string cimport memcpy as _cc_memcpy, memset as _cc_memset",
+    "from compactclass cimport _kinds as _cc_k",
+    "from compactclass cimport _records as _cc_r",
+    "from compactclass cimport _arrays as _cc_a",
+    "from compactclass.core cimport cc_arena as _cc_arena",
+)
+
+# What one record's private names are for (_cc_<Record>_<what>)
+PRIVATE = ("fields", "record", "fill", "vectorcall", "binder", "user", "arena", "alloc", "free",
+           "argnames", "positional", "defaults", "getattro", "setattro", "probe", "pack",
+           "array_kind", "item_probe", "setup")
+
+
+def private(spec: RecordSpec, what: str) -> str:
+    assert what in PRIVATE, what
+    return f"{PREFIX}{spec.name}_{what}"
+
+
+def field_constant(spec: RecordSpec, field, what: str) -> str:
+    """A per-field private constant: the interned name (what="name") or a default."""
+    return f"{PREFIX}{spec.name}_{what}_{field.name}"
+
+
+def public(spec: RecordSpec) -> dict:
+    n = spec.name
+    return {"record": n, "array": f"{n}Array", "item": f"{n}_item", "data": f"{n}Array_data",
+            "len": f"{n}Array_len", "at": f"{n}Array_at"}
+
+
+def c_member(field) -> str:
+    return f'{field.name} "cc_f_{field.name}"'
+
+
+def c_type_names(specs) -> dict:
+    """{module: sorted names} the generated code cimports for its fields' C declarations."""
+    found: dict = {}
+    for spec in specs:
+        for f in spec.fields:
+            for module, names in f.kind.c_cimports.items():
+                found.setdefault(module, set()).update(names)
+    return {module: sorted(names) for module, names in sorted(found.items())}
+
+
+def check(specs: list, foreign_bases: list, base_pxd_path) -> None:
+    """Refuse records the generated module cannot hold: a private or reserved name, two records
+    whose public names collide, a compact base from a module that has no build."""
+    seen = {}
+    for base in foreign_bases:
+        child = next(s for s in specs if s.base is base)
+        where = f"{child.file or child.module}: class {child.qualname}"
+        if "." in base.qualname or base.module == "__main__":
+            raise DeclarationError(f"{where}: its compact base {base.module}.{base.qualname} "
+                                   f"must be a module-level record of an importable module to "
+                                   f"be compiled with it")
+        pxd = base_pxd_path(base)
+        if pxd is None or not os.path.isfile(pxd):
+            source = os.path.basename(base.file) if base.file else base.module
+            raise DeclarationError(f"{where}: its compact base {base.qualname} is declared in "
+                                   f"{source}, which has no build yet: build {source} first")
+        seen[base.name] = f"{base.module}.{base.qualname}"
+    c_types = {name for names in c_type_names(specs).values() for name in names}
+    for spec in specs:
+        if spec.name.startswith(PREFIX) or spec.name in c_types or spec.name in CYTHON_KEYWORDS \
+                or hasattr(builtins, spec.name) or keyword.iskeyword(spec.name):
+            raise DeclarationError(
+                f"{spec.qualname}: a compiled record cannot be named {spec.name!r} (names "
+                f"starting with {PREFIX}, Python builtins, Cython keywords and the C types of "
+                f"its fields are taken in the generated module); rename the record")
+        names = [*public(spec).values(), *(private(spec, what) for what in PRIVATE),
+                 *(field_constant(spec, f, what) for f in spec.fields
+                   for what in ("name", "default"))]
+        for name in names:
+            if name in seen and seen[name] != spec.qualname:
+                raise DeclarationError(f"{spec.qualname}: generated name {name!r} collides with "
+                                       f"one of {seen[name]}; rename one of the records")
+            seen[name] = spec.qualname

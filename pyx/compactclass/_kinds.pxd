@@ -1,0 +1,123 @@
+# cython: language_level=3
+"""The compiled half of the field kinds (compactclass.kinds): C operations on stored values.
+
+Generated modules call the inline converters (``to_i32`` ...) on their hot paths: a field
+write, a constructor, a tuple appended to an array. Everything else the runtime does with a
+field (getset descriptors, ==/ordering/hash/repr, columns, array items) goes through the
+field's ``cc_kind_ops``, found by the kind's ``runtime_ops`` name with :func:`kind_ops`.
+"""
+from cpython.object cimport PyObject
+from libc.stdint cimport (int8_t, int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t,
+                          uint64_t, INT8_MIN, INT8_MAX, INT16_MIN, INT16_MAX, INT32_MIN,
+                          INT32_MAX, INT64_MIN, INT64_MAX, UINT8_MAX, UINT16_MAX, UINT32_MAX,
+                          UINT64_MAX)
+from libc.math cimport isinf
+
+cdef extern from "Python.h":
+    bint PyLong_CheckExact(object o)
+    bint PyFloat_CheckExact(object o)
+    double PyFloat_AS_DOUBLE(object o)
+    long long PyLong_AsLongLongAndOverflow(object o, int *overflow) except? -1
+
+# What compare returns: the outcome of comparing two stored values as their Python values
+# compare (UNORDERED: neither <, == nor >, as NaN).
+cdef enum:
+    CC_LT = -1
+    CC_EQ = 0
+    CC_GT = 1
+    CC_UNORDERED = 2
+
+# The operations of one kind on a stored value at p (size bytes: parametrised kinds need it).
+ctypedef object (*cc_load_fn)(const char *p, Py_ssize_t size)
+ctypedef int (*cc_store_fn)(char *p, Py_ssize_t size, object value, object where) except -1
+ctypedef int (*cc_compare_fn)(const char *a, const char *b, Py_ssize_t size) except -2
+# 1 if the stored bytes are not a value the kind writes; with fix, rewrite them as it would
+ctypedef int (*cc_check_fn)(char *p, Py_ssize_t size, bint fix) noexcept
+
+ctypedef struct cc_kind_ops:
+    const char *name             # the kind's runtime_ops name: "i32"
+    cc_load_fn load
+    cc_store_fn store            # converts and checks; writes p only once the value is valid
+    cc_compare_fn compare
+    cc_check_fn check            # NULL: every byte pattern is a value
+
+# One field of a record: static data of the generated module, completed at import.
+cdef enum:
+    CC_FIELD_COMPARE = 1         # takes part in == and ordering
+    CC_FIELD_HASH = 2            # in __hash__
+    CC_FIELD_REPR = 4            # in __repr__
+    CC_FIELD_FROZEN = 8          # its record is frozen
+
+ctypedef struct cc_field:
+    const char *name             # UTF-8
+    const char *kind             # the kind's runtime_ops name
+    Py_ssize_t offset            # from the start of the object (C compiler's offset)
+    Py_ssize_t size
+    const char *format           # the kind's struct code ("i"), for column buffers
+    unsigned int flags
+    const cc_kind_ops *ops       # set at import
+    PyObject *pyname             # the interned name (str), set at import
+    PyObject *where              # "Point.x" (str), set at import
+
+cdef const cc_kind_ops *kind_ops(const char *name) except NULL
+cdef int raise_type_error(object where, str kind, str expected, object value) except -1
+cdef int raise_range_error(object where, str kind, object value) except -1
+cdef object index_or_raise(object value, object where, str kind)
+cdef double double_or_raise(object value, object where, str kind) except? -1.0
+
+
+# ---- inline converters: the hot paths of generated code
+
+cdef inline int64_t _signed(object value, int64_t lo, int64_t hi, object where,
+                            str kind) except? -1:
+    cdef int overflow = 0
+    cdef long long result
+    cdef object number = value  # errors show the value given, not its __index__()
+    if not PyLong_CheckExact(value):
+        number = index_or_raise(value, where, kind)
+    result = PyLong_AsLongLongAndOverflow(number, &overflow)
+    if overflow or result < lo or result > hi:
+        raise_range_error(where, kind, value)
+    return result
+
+cdef inline int8_t to_i8(object v, object where) except? -1:
+    return <int8_t>_signed(v, INT8_MIN, INT8_MAX, where, "i8")
+cdef inline int16_t to_i16(object v, object where) except? -1:
+    return <int16_t>_signed(v, INT16_MIN, INT16_MAX, where, "i16")
+cdef inline int32_t to_i32(object v, object where) except? -1:
+    return <int32_t>_signed(v, INT32_MIN, INT32_MAX, where, "i32")
+cdef inline int64_t to_i64(object v, object where) except? -1:
+    return _signed(v, INT64_MIN, INT64_MAX, where, "i64")
+cdef inline uint8_t to_u8(object v, object where) except? 0:
+    return <uint8_t>_signed(v, 0, UINT8_MAX, where, "u8")
+cdef inline uint16_t to_u16(object v, object where) except? 0:
+    return <uint16_t>_signed(v, 0, UINT16_MAX, where, "u16")
+cdef inline uint32_t to_u32(object v, object where) except? 0:
+    return <uint32_t>_signed(v, 0, UINT32_MAX, where, "u32")
+
+cdef inline uint64_t to_u64(object value, object where) except? 0:
+    cdef object number = value
+    if not PyLong_CheckExact(value):
+        number = index_or_raise(value, where, "u64")
+    if number < 0 or number > UINT64_MAX:
+        raise_range_error(where, "u64", value)
+    return <uint64_t>number
+
+cdef inline double to_f64(object value, object where) except? -1.0:
+    if PyFloat_CheckExact(value):
+        return PyFloat_AS_DOUBLE(value)
+    return double_or_raise(value, where, "f64")
+
+cdef inline float to_f32(object value, object where) except? -1.0:
+    cdef double d = value if PyFloat_CheckExact(value) else double_or_raise(value, where, "f32")
+    cdef float f = <float>d
+    if isinf(f) and not isinf(d):
+        raise_range_error(where, "f32", value)
+    return f
+
+cdef inline bint to_bool(object value, object where) except? -1:
+    if value is True:
+        return True
+    if value is False:
+        return False
+    raise_type_error(where, "bool", "a bool", value)
