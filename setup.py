@@ -1,8 +1,9 @@
 """Build compactclass: the Python package, its compiled runtime, and the shipped headers.
 
-The runtime extension ``compactclass._runtime`` is built from pyx/compactclass/_runtime.pyx and
-the C core in csrc/. The C header and the .pxd files are shipped inside the package under
-``compactclass/include`` so that ``compactclass.get_include()`` finds them after installation.
+The compiled runtime is three extensions built from pyx/compactclass/: _kinds, _records (which
+links the arenas of the C core in csrc/) and _arrays (which links its record vectors). The C
+header and the .pxd files are shipped inside the package under ``compactclass/include`` so that
+``compactclass.get_include()`` finds them after installation.
 """
 import os
 import shutil
@@ -45,12 +46,12 @@ def core_macros():
 
 
 
-def runtime_module(name, core=False):
-    """One module of the compiled runtime (pyx/compactclass/<name>.pyx); the one holding the
-    arenas links the C core."""
+def runtime_module(name, core=()):
+    """One module of the compiled runtime (pyx/compactclass/<name>.pyx) and the C core sources
+    it links."""
     return Extension(
         f"compactclass.{name}",
-        sources=[f"pyx/compactclass/{name}.pyx"] + (CORE_SOURCES if core else []),
+        sources=[f"pyx/compactclass/{name}.pyx", *core],
         include_dirs=["csrc", "pyx"],
         define_macros=core_macros(),
         depends=["csrc/compactcore.h", "csrc/track.h", "pyx/compactclass/typeslots.h"],
@@ -59,8 +60,9 @@ def runtime_module(name, core=False):
 
 # _kinds: C operations of the field kinds; _records: arenas and what every record shares;
 # _arrays: record arrays (their storage vectors come from the C core too).
-runtime = [runtime_module("_kinds"), runtime_module("_records", core=True),
-           runtime_module("_arrays", core=True)]
+runtime = [runtime_module("_kinds"),
+           runtime_module("_records", core=[s for s in CORE_SOURCES if "vec" not in s]),
+           runtime_module("_arrays", core=["csrc/core.c", "csrc/vec.c"])]
 
 setup(
     name="compactclass",

@@ -130,7 +130,7 @@ def column_names(item: ItemLayout) -> tuple:
 
 # --------------------------------------------------------------------------- foreign formats
 
-_KINDS = {**dict.fromkeys("bhilqn", "i"), **dict.fromkeys("BHILQN", "u"),
+_CODE_FAMILIES = {**dict.fromkeys("bhilqn", "i"), **dict.fromkeys("BHILQN", "u"),
           **dict.fromkeys("efd", "f"), "?": "?"}
 _TOKEN = re.compile(r"\s*(?:(?P<order>[@=<>!])|(?P<count>\d+)?(?P<code>[A-Za-z?])"
                     r"(?::(?P<name>[^:]*):)?|(?P<open>\())")
@@ -145,8 +145,9 @@ class ForeignField:
 
 
 def _canonical(code: str, size: int) -> str:
-    kind = _KINDS[code]
-    return "?" if kind == "?" else f"{kind}{size}"
+    """A PEP 3118 type code as NumPy names it ("i4"): the family of the code and its size."""
+    family = _CODE_FAMILIES[code]
+    return "?" if family == "?" else f"{family}{size}"
 
 
 def parse_buffer_format(fmt: str) -> tuple:
@@ -173,7 +174,7 @@ def parse_buffer_format(fmt: str) -> tuple:
         if code == "x":
             offset += count
             continue
-        if code not in _KINDS:
+        if code not in _CODE_FAMILIES:
             raise ValueError(f"format {fmt!r}: unsupported type code {code!r}")
         if count != 1:
             raise ValueError(f"format {fmt!r}: sub-array field {m.group('name')!r} is not "

@@ -6,9 +6,9 @@
     b = Point.Array.zeros(1_000_000)            # 12 bytes per record for three i32 fields
 
 Compiled, ``Point.Array`` is the generated ``PointArray`` (a subclass of
-``compactclass._runtime.RecordArray`` whose records live in a ``cc_vec``); in fallback mode it is
-a pure-Python class from :func:`compactclass.array_fallback.make_fallback_array`, storing the
-same bytes in a ``bytearray``. Both follow this contract:
+``compactclass._arrays.RecordArray`` whose records live in a ``cc_vec``); in pure mode it is a
+class from :func:`compactclass.pure.arrays.make_fallback_array`, storing the same bytes in a
+``bytearray``. Both follow this contract (and raise the messages of compactclass.messages):
 
 - ``a[i]`` is a **copy**: a new, independent record (value semantics, like reading from a list
   of ints). Changing it does not change the array; write back explicitly::

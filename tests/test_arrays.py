@@ -25,11 +25,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import compactclass
-from compactclass import _arrays, array_fallback, array_format, compact, i32
+from compactclass import _arrays, array_format, compact, i32
 from compactclass.arrays import restore_array_v1
-from compactclass.generate import check_names
-from compactclass.generate_array import array_pxd, array_pyx
-from compactclass.layout import c_member, compute_layout
+from compactclass.codegen import names
+from compactclass.codegen.arrays import array_pxd, array_pyx
+from compactclass.codegen.module import foreign_bases
+from compactclass.layout import compute_layout
+from compactclass.pure import arrays as array_fallback
 from conftest import fallback_of
 
 np = pytest.importorskip("numpy")
@@ -922,16 +924,17 @@ def test_generated_item_struct_and_accessors(built):
     spec = built.Mixed.__compact__.spec
     pxd = "\n".join(array_pxd(spec, compute_layout(spec)))
     assert "ctypedef struct Mixed_item:" in pxd
-    assert f"    double {c_member(spec.field('b'))}  # f64, offset 0" in pxd
-    assert f"    uint8_t {c_member(spec.field('c'))}  # bool, offset 13" in pxd
+    assert f"    double {names.c_member(spec.field('b'))}  # f64, offset 0" in pxd
+    assert f"    uint8_t {names.c_member(spec.field('c'))}  # bool, offset 13" in pxd
     assert "    char __cc_pad14[2]  # padding, offset 14" in pxd
-    assert "cdef class MixedArray(RecordArray):" in pxd
+    assert "cdef class MixedArray(_cc_RecordArray):" in pxd
     assert "cdef inline Mixed_item *MixedArray_at(MixedArray a, Py_ssize_t i) noexcept:" in pxd
-    pyx = "\n".join(array_pyx(spec, compute_layout(spec)))
+    pyx = "\n".join(sum(array_pyx(spec, compute_layout(spec)), []))
     assert 'b"T{d:b:f:d:B:a:?:c:2x}"' in pyx
-    assert "memset(&__cc_item, 0, sizeof(__cc_item))" in pyx
+    assert "_cc_memset(&_cc_item, 0, sizeof(_cc_item))" in pyx       # padding in the item
     point = built.Point.__compact__.spec
-    assert "memset" not in "\n".join(array_pyx(point, compute_layout(point)))
+    assert "_cc_memset(&_cc_item" not in "\n".join(sum(array_pyx(point, compute_layout(point)),
+                                                        []))
 
 
 def test_generated_array_names_cannot_collide(built):
@@ -940,7 +943,7 @@ def test_generated_array_names_cannot_collide(built):
     from dataclasses import replace
     other = replace(spec, name="PointArray", qualname="PointArray")
     with pytest.raises(TypeError, match="'PointArray' collides"):
-        check_names([spec, other])
+        names.check([spec, other], foreign_bases([spec, other]), lambda base: None)
     del clash
 
 

@@ -585,8 +585,8 @@ CLI_FILE_CASES = [
     ("import_error_inside", "importing_decl.py",
      "import no_such_module_xyz\n", ["no_such_module_xyz"]),
     ("record_named_like_generated_code", "clash_decl.py",
-     "from compactclass import compact, i32\n@compact\nclass cython:\n    x: i32 = 0\n",
-     ["cython"]),
+     "from compactclass import compact, i32\n@compact\nclass int32_t:\n    x: i32 = 0\n",
+     ["int32_t"]),
 ]
 
 

@@ -110,8 +110,8 @@ ERRORS = [
      "class Rec, field 'x': unsupported annotation"),
     ("cli_range.py", "from compactclass import compact, u8\n@compact\nclass Rec:\n"
                      "    x: u8 = 300\n", "field 'x': invalid default 300"),
-    ("cli_clash.py", "from compactclass import compact, i32\n@compact\nclass PyObject:\n"
-                     "    x: i32 = 0\n", "cannot be named 'PyObject'"),
+    ("cli_clash.py", "from compactclass import compact, i32\n@compact\nclass int32_t:\n"
+                     "    x: i32 = 0\n", "cannot be named 'int32_t'"),
 ]
 
 

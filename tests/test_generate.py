@@ -13,11 +13,13 @@ import textwrap
 import pytest
 
 from compactclass import build, compact, f32, f64, field, i8, i16, i32, i64, u8, u16, u32, u64
-from compactclass.generate import (MODULE_NAMES, check_names, convert_expr, func_fill,
-                                   func_getset, func_restore, func_vectorcall, generate_module,
-                                   generate_pyi, generate_pxd, method_eq, method_hash,
-                                   method_init, method_order, method_reduce, method_repr,
-                                   method_trampoline, python_value, tuple_expr)
+from compactclass.codegen import names
+from compactclass.codegen.functions import tuple_expr
+from compactclass.codegen.methods import plan, python_source
+from compactclass.codegen.module import foreign_bases, generate_module, generate_pxd, generate_pyi
+from compactclass.codegen.records import (field_table, func_fill, func_vectorcall,
+                                          method_init, method_trampoline, planned_methods)
+from compactclass.layout import compute_layout
 from compactclass.spec import GENERATOR_VERSION
 
 DECLARATION = """
@@ -164,7 +166,7 @@ def test_schema_and_declaration_are_recorded(generated, builder):
         spec = spec_of(getattr(module, name))
         assert f'"{name}": "{spec.schema_hash()}"' in texts["pyx"]
     assert f'__compact_declaration__ = "{decl.module}"' in texts["pyx"]
-    assert texts["pyx"].rstrip().endswith("_import_declaration(__compact_declaration__)")
+    assert texts["pyx"].rstrip().endswith("_cc_import_declaration(__compact_declaration__)")
 
 
 def test_pxd_declares_fields_in_storage_order(generated):
@@ -246,59 +248,63 @@ class InitFromBase(Sample):
     pass
 
 
-def test_method_repr():
-    lines = method_repr(spec_of(Sample))
-    one_function(lines, "__repr__")
-    assert lines[1] == '    return f"{type(self).__qualname__}(a={self.a!r}, b={self.b!r})"'
+def test_plan_decides_the_methods_and_their_fields():
+    sample = plan(spec_of(Sample))
+    assert list(sample) == ["__repr__", "__eq__", "__hash__"] and sample["__hash__"] is None
+    assert [f.name for f in sample["__repr__"].fields] == ["a", "b"]       # c: repr=False
+    assert [f.name for f in sample["__eq__"].fields] == ["a", "c"]         # b: compare=False
+    frozen = plan(spec_of(FrozenSample))
+    assert list(frozen) == ["__repr__", "__eq__", "__lt__", "__le__", "__gt__", "__ge__",
+                            "__hash__"]
+    assert [f.name for f in frozen["__hash__"].fields] == ["a", "b"]
+    assert "__eq__" not in plan(spec_of(NoInit)) or spec_of(NoInit).options.eq
 
 
-def test_method_eq_uses_compare_fields_only():
-    lines = method_eq(spec_of(Sample))
-    one_function(lines, "__eq__")
-    # c is a bool: a byte other than 0/1 (written through a buffer) compares as True
-    assert lines[-1] == "    return self.a == o.a and (self.c != 0) == (o.c != 0)"
-    assert "    if type(other) is not type(self):" in lines
+def test_python_dialect_of_the_plan():
+    frozen = plan(spec_of(FrozenSample))
+    assert python_source(frozen["__repr__"], "s") == [
+        'return f"{type(s).__qualname__}(a={s.a!r}, b={s.b!r})"']
+    assert python_source(frozen["__hash__"], "s") == ["return hash((s.a, s.b, ))"]
+    assert python_source(frozen["__eq__"], "s")[-1] == "return s.a == other.a and s.b == other.b"
+    for name, op, last in (("__lt__", "<", "False"), ("__le__", "<", "True"),
+                           ("__gt__", ">", "False"), ("__ge__", ">", "True")):
+        assert python_source(frozen[name], "s")[-5:] == [
+            "if s.a != other.a:", f"    return s.a {op} other.a",
+            "if s.b != other.b:", f"    return s.b {op} other.b", f"return {last}"]
 
 
-def test_method_order_compares_like_tuples():
-    spec = spec_of(FrozenSample)
-    for op, name, last in (("<", "__lt__", "False"), ("<=", "__le__", "True"),
-                           (">", "__gt__", "False"), (">=", "__ge__", "True")):
-        lines = method_order(spec, op)
-        one_function(lines, name)
-        assert lines[-5:] == ["    if self.a != o.a:", f"        return self.a {op[0]} o.a",
-                              "    if self.b != o.b:", f"        return self.b {op[0]} o.b",
-                              f"    return {last}"]
+def test_compiled_dialect_of_the_plan_calls_the_record_runtime():
+    lines = planned_methods(spec_of(FrozenSample))
+    record = "&_cc_FrozenSample_record"
+    assert lines[:2] == ["def __repr__(self):", f"    return _cc_r.record_repr({record}, self)"]
+    assert f"    return _cc_r.record_richcompare({record}, self, other, 0)" in lines   # __lt__
+    assert f"    return _cc_r.record_hash({record}, self)" in lines
+    assert lines.count(f"    return _cc_r.record_reduce({record}, self)") == 2      # one body
+    assert "def __hash__(self):" not in planned_methods(spec_of(Sample))  # unhashable
 
 
-def test_method_hash_only_when_the_record_is_hashable():
-    assert method_hash(spec_of(Sample)) == []
-    lines = method_hash(spec_of(FrozenSample))
-    one_function(lines, "__hash__")
-    assert lines[1] == "    return hash((self.a, self.b))"
-
-
-def blocks(lines):
-    """Split lines at blank lines."""
-    text = "\n".join(lines)
-    return [block.splitlines() for block in text.split("\n\n")]
-
-
-def test_method_reduce():
-    pieces = blocks(method_reduce(spec_of(Sample)))
-    assert "__reduce__" in [piece[0][4:].split("(")[0] for piece in pieces]
-    for piece in pieces:
-        one_function(piece, piece[0][4:].split("(")[0])
-        assert "    values = (self.a, self.b, (self.c != 0))" in piece
-        assert '        return _restore_v1, (Sample, "a:i32,b:f64,c:bool", values)' in piece
+def test_field_table_marks_the_plans_fields():
+    spec = spec_of(Sample)
+    decls, setup = field_table(spec, compute_layout(spec))
+    assert decls[1:] == ["cdef _cc_k.cc_field _cc_Sample_fields[3]",
+                         "cdef _cc_r.cc_record _cc_Sample_record"]
+    a, b, c = setup[:3]
+    assert 'b"a", b"i32"' in a and "CC_FIELD_COMPARE" in a and "CC_FIELD_REPR" in a
+    assert "CC_FIELD_COMPARE" not in b and "CC_FIELD_REPR" in b
+    assert "CC_FIELD_COMPARE" in c and "CC_FIELD_REPR" not in c
+    assert "_cc_Sample_record.flags = 0" in setup
+    frozen = spec_of(FrozenSample)
+    _, frozen_setup = field_table(frozen, compute_layout(frozen))
+    assert all("CC_FIELD_FROZEN" in line for line in frozen_setup[:2])
+    assert "_cc_FrozenSample_record.flags = _cc_r.CC_RECORD_FROZEN" in frozen_setup
 
 
 def test_method_init():
     lines = method_init(spec_of(Sample))
     one_function(lines, "__init__")
     # the binder's result is checked: the generated code reads that many values from it
-    assert lines[1] == ("    cdef tuple values = _cc.checked_values(_Sample_binder(self, *args, "
-                        '**kwargs), 3, "Sample")')
+    assert lines[1] == ("    cdef tuple _cc_values = _cc_r.checked_values(_cc_Sample_binder(self, "
+                        '*args, **kwargs), 3, "Sample")')
     refusing = method_init(spec_of(NoInit))
     one_function(refusing, "__init__")
     assert any("takes no arguments" in line for line in refusing)
@@ -308,11 +314,12 @@ def test_method_init():
 def test_method_trampolines():
     spec = spec_of(Sample)
     assert method_trampoline(spec, "__len__") == [
-        "def __len__(self):", '    return _Sample_user["__len__"](self)']
+        "def __len__(self):", '    return _cc_Sample_user["__len__"](self)']
     assert method_trampoline(spec, "__getitem__")[0] == "def __getitem__(self, key):"
     assert method_trampoline(spec, "__add__")[0] == "def __add__(self, other):"
     assert method_trampoline(spec, "__setitem__") == [
-        "def __setitem__(self, key, value):", '    _Sample_user["__setitem__"](self, key, value)']
+        "def __setitem__(self, key, value):",
+        '    _cc_Sample_user["__setitem__"](self, key, value)']
     assert method_trampoline(spec, "__call__")[0] == "def __call__(self, *args, **kwargs):"
     init = method_trampoline(spec, "__init__")
     one_function(init, "__init__")
@@ -320,47 +327,35 @@ def test_method_trampolines():
 
 
 @pytest.mark.parametrize("annotation, expected", [
-    (i8, '<int8_t>_cc.to_signed(v, INT8_MIN, INT8_MAX, "R.x", "i8")'),
-    (i16, '<int16_t>_cc.to_signed(v, INT16_MIN, INT16_MAX, "R.x", "i16")'),
-    (i32, '<int32_t>_cc.to_signed(v, INT32_MIN, INT32_MAX, "R.x", "i32")'),
-    (i64, '<int64_t>_cc.to_signed(v, INT64_MIN, INT64_MAX, "R.x", "i64")'),
-    (u8, '<uint8_t>_cc.to_signed(v, 0, UINT8_MAX, "R.x", "u8")'),
-    (u16, '<uint16_t>_cc.to_signed(v, 0, UINT16_MAX, "R.x", "u16")'),
-    (u32, '<uint32_t>_cc.to_signed(v, 0, UINT32_MAX, "R.x", "u32")'),
-    (u64, '_cc.to_unsigned(v, UINT64_MAX, "R.x", "u64")'),
-    (f32, '_cc.to_float32(v, "R.x", "f32")'),
-    (f64, '_cc.to_double(v, "R.x", "f64")'),
-    (bool, '_cc.to_bool(v, "R.x", "bool")'),
+    (i8, 'r.x = _cc_k.to_i8(v, "R.x")'), (i16, 'r.x = _cc_k.to_i16(v, "R.x")'),
+    (i32, 'r.x = _cc_k.to_i32(v, "R.x")'), (i64, 'r.x = _cc_k.to_i64(v, "R.x")'),
+    (u8, 'r.x = _cc_k.to_u8(v, "R.x")'), (u16, 'r.x = _cc_k.to_u16(v, "R.x")'),
+    (u32, 'r.x = _cc_k.to_u32(v, "R.x")'), (u64, 'r.x = _cc_k.to_u64(v, "R.x")'),
+    (f32, 'r.x = _cc_k.to_f32(v, "R.x")'), (f64, 'r.x = _cc_k.to_f64(v, "R.x")'),
+    (bool, 'r.x = _cc_k.to_bool(v, "R.x")'),
 ])
-def test_convert_expressions(annotation, expected):
+def test_kind_store_statements(annotation, expected):
     cls = compact(type("R", (), {"__annotations__": {"x": annotation}}))
-    spec = spec_of(cls)
-    assert convert_expr(spec, spec.fields[0], "v") == expected
+    kind = spec_of(cls).fields[0].kind
+    assert kind.store("r.x", "v", '"R.x"') == expected
+    assert kind.load("r.x") == ("(r.x != 0)" if annotation is bool else "r.x")
 
 
 def test_small_helpers():
     assert tuple_expr([]) == "()" and tuple_expr(["a"]) == "(a,)"
     assert tuple_expr(["a", "b"]) == "(a, b)"
-    spec = spec_of(Sample)
-    assert python_value(spec.field("c"), "obj") == "(obj.c != 0)"
-    assert python_value(spec.field("a"), "obj") == "obj.a"
+    assert names.c_member(spec_of(Sample).field("a")) == 'a "cc_f_a"'
 
 
 def test_functions_per_record():
     spec = spec_of(Sample)
     fill = func_fill(spec)
-    assert fill[0] == "cdef int _Sample_fill(Sample self, PyObject **values) except -1:"
+    assert fill[0] == ("cdef int _cc_Sample_fill(Sample _cc_self, _cc_PyObject **_cc_values) "
+                       "except -1:")
     assert [line.split(" = ")[0].strip() for line in fill[2:-1]] == \
-        ["self.a", "self.b", "self.c"]                                  # declared order
-    assert func_restore(spec)[0] == "def _Sample_restore(tuple values, type cls=Sample):"
-    assert func_vectorcall(spec)[0].startswith("cdef object _Sample_vectorcall(")
+        ["_cc_self.a", "_cc_self.b", "_cc_self.c"]                     # declared order
+    assert func_vectorcall(spec)[0].startswith("cdef object _cc_Sample_vectorcall(")
     assert func_vectorcall(spec_of(NoInit)) == []
-    getset = func_getset(spec_of(FrozenSample))
-    # frozen: each setter refuses unless the record is being initialised (__post_init__)
-    guards = [i for i, line in enumerate(getset) if "if not _cc.is_initialising(self):" in line]
-    assert len(guards) == len(spec_of(FrozenSample).fields)
-    assert all("_frozen_setter_py(self, " in getset[i + 1] for i in guards)
-    assert not any("is_initialising" in line for line in func_getset(spec))  # not frozen
 
 
 def test_generate_pxd_and_pyi_are_pure_functions():
@@ -387,15 +382,20 @@ def test_generated_names_of_two_records_cannot_collide():
             fill: i32 = 0
 
         @compact
-        class A_get:
+        class A_name:
             x: i32 = 0
     """)
-    with pytest.raises(TypeError, match="'_A_get_fill' collides with one of A"):
+    # A's field constant _cc_A_name_fill is A_name's fill function
+    with pytest.raises(TypeError, match="'_cc_A_name_fill' collides with one of A"):
         generate_module(specs, "decl.py", "decl")
 
 
-@pytest.mark.parametrize("name", ["PyObject", "cython", "cc_arena", "int32_t", "INT32_MAX",
-                                  "tuple", "len", "hash", "object", "ValueError", "Any"])
+def check_names(specs):
+    names.check(specs, foreign_bases(specs), lambda base: None)
+
+
+@pytest.mark.parametrize("name", ["int32_t", "_cc_Point", "tuple", "len", "hash", "object",
+                                  "ValueError", "Any", "overload"])
 def test_record_names_that_the_generated_module_uses(name):
     specs = specs_of(f"""
         from compactclass import compact, i32
@@ -404,9 +404,20 @@ def test_record_names_that_the_generated_module_uses(name):
         class {name}:
             x: i32 = 0
     """)
-    assert name in MODULE_NAMES
     with pytest.raises(TypeError, match=f"cannot be named '{name}'"):
         check_names(specs)
+
+
+@pytest.mark.parametrize("name", ["PyObject", "cython", "cc_arena", "INT32_MAX", "memcpy"])
+def test_names_the_module_imports_under_the_prefix_are_free(name):
+    specs = specs_of(f"""
+        from compactclass import compact, i32
+
+        @compact
+        class {name}:
+            x: i32 = 0
+    """)
+    check_names(specs)
 
 
 def test_ordinary_record_names_pass():

@@ -15,7 +15,7 @@ import textwrap
 import pytest
 
 import compactclass
-from compactclass import _records
+from compactclass import _arrays, _records
 from compactclass.pickling import restore_v1
 from conftest import fallback_of
 
@@ -238,22 +238,22 @@ def test_reserve_while_exported_is_a_buffer_error_in_both_modes(mode):
 
 def test_a_replaced_binder_cannot_make_the_constructor_read_past_its_values(compiled):
     module = sys.modules["hardening_records_compact"]
-    binder = module._Point_binder
+    binder = module._cc_Point_binder
     try:
         for fake in (lambda *a, **k: (), lambda *a, **k: (1,), lambda *a, **k: [1, 2, 3],
                      lambda *a, **k: None):
-            module._Point_binder = fake
+            module._cc_Point_binder = fake
             with pytest.raises(TypeError, match="Point: the argument binder returned"):
                 compiled.Point(1, 2, w=3)       # an unknown keyword: the binder's path
             with pytest.raises(TypeError, match="Point: the argument binder returned"):
                 compiled.Point.__init__(compiled.Point(1, 2), 5)
     finally:
-        module._Point_binder = binder
+        module._cc_Point_binder = binder
     assert compiled.Point(1, y=2) == compiled.Point(1, 2, 0)
 
 
 def test_type_helpers_are_private_and_only_change_compact_types(compiled):
-    assert not hasattr(_runtime, "set_type_attribute") and not hasattr(_runtime, "set_type_name")
+    assert not hasattr(_records, "set_type_attribute") and not hasattr(_records, "set_type_name")
     for cls in (int, object, type, compiled.Point.__compact__.twin):
         with pytest.raises(TypeError, match="not a compiled compact record type"):
             _records._set_type_attribute(cls, "bit_length", None)
@@ -263,8 +263,10 @@ def test_type_helpers_are_private_and_only_change_compact_types(compiled):
 
 
 def test_runtime_state_is_not_reachable_from_python():
-    for name in ("_arenas", "_record_types", "_array_kinds", "_initialising", "_RecordArray_new"):
-        assert not hasattr(_runtime, name), name
+    for name in ("_arenas", "_record_types", "_records", "_initialising"):
+        assert not hasattr(_records, name), name
+    for name in ("_array_kinds", "_RecordArray_new"):
+        assert not hasattr(_arrays, name), name
 
 
 def test_non_ascii_field_names_compile(compiled):

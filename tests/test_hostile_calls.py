@@ -22,7 +22,8 @@ Two parts:
   that return another object, classmethods bound to foreign classes, subclasses that bypass
   the ``RecordArray`` guard, ``__compact_array__`` overrides, impostor objects, lookalike
   classes given to the unpickler, monkeypatched module attributes, and the type-patching helpers
-  of ``compactclass._runtime`` applied to builtins.
+  of the compiled runtime (``compactclass._records``, ``_arrays``, ``_kinds``) applied to
+  builtins.
 
 Every test runs in a forked child (tests/isolation.py), so a crash is reported as a failure with
 its signal and sanitizer summary and does not hide the other results; the sweep continues after
@@ -42,7 +43,8 @@ import types
 import pytest
 
 import compactclass
-from compactclass import _arrays, _records, arrays, checks, pickling
+from compactclass import _arrays, _kinds, _records, arrays, kinds, messages, pickling
+from compactclass.kinds import messages as kind_messages
 from compactclass.arrays import restore_array_v1
 from conftest import fallback_of
 from isolation import ProbeStream, isolated
@@ -476,7 +478,7 @@ def _module_probes(c, f):
                    ((1.5, True), c.Point), (c.Point, "__doc__", "x"), (c.Point.Array,),
                    (c.Point, "mod.Name"), ((1, 2, 3), _lookalike_class(c))]
     probes = []
-    for module in (_runtime, c.generated):
+    for module in (_records, _arrays, _kinds, c.generated):
         for name, fn in sorted(vars(module).items()):
             if isinstance(fn, type) or not callable(fn) or _is_python(fn) or \
                     name.startswith("__"):
@@ -493,7 +495,7 @@ def _module_probes(c, f):
 
 
 def test_module_functions_with_junk_arguments(both):
-    """Every C-level function of compactclass._runtime and of a generated module survives
+    """Every C-level function of the compiled runtime and of a generated module survives
     arguments of the wrong kind (classes from elsewhere, builtins, out-of-range ints)."""
     probes = _module_probes(*both)
     stream = ProbeStream([fn for _, _, fn in probes], groups=[g for g, _, _ in probes])
@@ -968,10 +970,12 @@ def test_restore_v1_refuses_a_lookalike_class(mode, lookalike):
 @isolated
 def test_generated_restore_refuses_foreign_classes(built):
     c, f = _classes(built, True), _classes(built, False)
-    restore = getattr(c.generated, "_Point_restore")
     for cls in (c.Frozen, f.Point, int, object, _lookalike_class(c), *_impostor_classes(c)):
         with pytest.raises(TypeError):
-            restore((1, 2, 3), cls)
+            _records.restore_record(c.Point, (1, 2, 3), cls)
+    for record in (c.Frozen.__mro__[-1], f.Point, int, _lookalike_class(c)):
+        with pytest.raises(TypeError):
+            _records.restore_record(record, (1, 2, 3), record)
 
 
 @pytest.mark.parametrize("lookalike", ["plain class", "subclass of another record"])
@@ -1024,40 +1028,51 @@ def _fake_arena_addresses(c):
 
 
 # Runtime state that was once reachable as a module attribute and is C-level now.
-NOT_PYTHON_LEVEL = frozenset({"_arenas", "_RecordArray_new", "_initialising"})
+NOT_PYTHON_LEVEL = frozenset({"_arenas", "_RecordArray_new", "_initialising", "_records",
+                              "_record_types", "_array_kinds"})
 
 MODULE_REPLACEMENTS = [
     # (module, attribute, what it becomes, replacement(classes))
-    ("runtime", "_arenas", "{}", lambda c: {}),
-    ("runtime", "_arenas", "None", lambda c: None),
-    ("runtime", "_arenas", "fake addresses", _fake_arena_addresses),
-    ("runtime", "_RecordArray_new", "None", lambda c: None),
-    ("runtime", "_RecordArray_new", "object.__new__", lambda c: object.__new__),
-    ("runtime", "_initialising", "None", lambda c: None),
-    ("runtime", "_initialising", "object()", lambda c: object()),
-    ("runtime", "_checks", "None", lambda c: None),
-    ("runtime", "_arrays", "None", lambda c: None),
-    ("runtime", "_arrays", "a namespace",
+    ("records", "_arenas", "{}", lambda c: {}),
+    ("records", "_arenas", "None", lambda c: None),
+    ("records", "_arenas", "fake addresses", _fake_arena_addresses),
+    ("records", "_records", "{}", lambda c: {}),
+    ("records", "_records", "fake addresses", _fake_arena_addresses),
+    ("arrays_rt", "_RecordArray_new", "None", lambda c: None),
+    ("arrays_rt", "_RecordArray_new", "object.__new__", lambda c: object.__new__),
+    ("records", "_initialising", "None", lambda c: None),
+    ("records", "_initialising", "object()", lambda c: object()),
+    ("records", "_messages", "None", lambda c: None),
+    ("records", "_pickling", "None", lambda c: None),
+    ("records", "_pickling", "a namespace", lambda c: types.SimpleNamespace(
+        restore_v1=None, reduce_subclass=lambda *a: 5)),
+    ("records", "_kind_messages", "None", lambda c: None),
+    ("kinds_rt", "_messages", "None", lambda c: None),
+    ("kinds_rt", "_kinds_py", "None", lambda c: None),
+    ("arrays_rt", "_arrays", "None", lambda c: None),
+    ("arrays_rt", "_messages", "None", lambda c: None),
+    ("arrays_rt", "_messages", "a namespace",
      lambda c: types.SimpleNamespace(REPR_RECORDS=-1, REPR_VALUES=2 ** 70)),
-    ("runtime", "operator", "None", lambda c: None),
-    ("runtime", "threading", "None", lambda c: None),
-    ("runtime", "_MutableSequence", "None", lambda c: None),
-    ("runtime", "ARENA_ENABLED", "a str", lambda c: "no"),
-    ("runtime", "TRACEMALLOC_DOMAIN", "None", lambda c: None),
-    ("arrays", "REPR_RECORDS", "10**30", lambda c: 10 ** 30),
-    ("arrays", "REPR_RECORDS", "-5", lambda c: -5),
-    ("arrays", "REPR_RECORDS", "a str", lambda c: "many"),
-    ("arrays", "REPR_RECORDS", "None", lambda c: None),
-    ("arrays", "REPR_VALUES", "2**63", lambda c: 2 ** 63),
-    ("arrays", "REPR_VALUES", "-2**63", lambda c: -(2 ** 63)),
-    ("arrays", "REPR_VALUES", "1.5", lambda c: 1.5),
-    ("arrays", "REPR_RECORDS", "clearing comparison, min keeps the length",
+    ("arrays_rt", "_array_format", "None", lambda c: None),
+    ("kinds_rt", "operator", "None", lambda c: None),
+    ("records", "threading", "None", lambda c: None),
+    ("arrays_rt", "_MutableSequence", "None", lambda c: None),
+    ("records", "ARENA_ENABLED", "a str", lambda c: "no"),
+    ("records", "TRACEMALLOC_DOMAIN", "None", lambda c: None),
+    ("messages", "REPR_RECORDS", "10**30", lambda c: 10 ** 30),
+    ("messages", "REPR_RECORDS", "-5", lambda c: -5),
+    ("messages", "REPR_RECORDS", "a str", lambda c: "many"),
+    ("messages", "REPR_RECORDS", "None", lambda c: None),
+    ("messages", "REPR_VALUES", "2**63", lambda c: 2 ** 63),
+    ("messages", "REPR_VALUES", "-2**63", lambda c: -(2 ** 63)),
+    ("messages", "REPR_VALUES", "1.5", lambda c: 1.5),
+    ("messages", "REPR_RECORDS", "clearing comparison, min keeps the length",
      lambda c: _ClearingLimit(keep_limit=False)),
-    ("arrays", "REPR_RECORDS", "clearing comparison, min keeps the limit",
+    ("messages", "REPR_RECORDS", "clearing comparison, min keeps the limit",
      lambda c: _ClearingLimit(keep_limit=True)),
-    ("arrays", "REPR_VALUES", "clearing comparison, min keeps the length",
+    ("messages", "REPR_VALUES", "clearing comparison, min keeps the length",
      lambda c: _ClearingLimit(keep_limit=False)),
-    ("arrays", "REPR_VALUES", "clearing comparison, min keeps the limit",
+    ("messages", "REPR_VALUES", "clearing comparison, min keeps the limit",
      lambda c: _ClearingLimit(keep_limit=True)),
     ("arrays", "buffer_records", "count 1-2**62",
      lambda c: lambda item, obj, where: (bytes(12), 1 - 2 ** 62)),
@@ -1071,36 +1086,34 @@ MODULE_REPLACEMENTS = [
      lambda c: lambda item, obj, where: (object(), 1)),
     ("arrays", "buffer_records", "returns None",
      lambda c: lambda item, obj, where: None),
-    ("arrays", "export_error", "returns None", lambda c: lambda what: None),
-    ("arrays", "value_error", "returns 5", lambda c: lambda record, value: 5),
+    ("messages", "export_error", "returns None", lambda c: lambda what: None),
+    ("messages", "value_error", "returns 5", lambda c: lambda record, value: 5),
     ("arrays", "restore_array_v1", "None", lambda c: None),
-    ("arrays", "array_repr", "returns 5", lambda c: lambda *args: 5),
-    ("arrays", "column_repr", "returns None", lambda c: lambda *args: None),
-    ("checks", "as_double", "returns a str", lambda c: lambda *args: "not a float"),
-    ("checks", "type_error", "returns None", lambda c: lambda *args: None),
-    ("checks", "range_error_for", "returns 0", lambda c: lambda *args: 0),
-    ("checks", "delete_error", "returns None", lambda c: lambda *args: None),
-    ("generated", "_Point_binder", "()", lambda c: lambda *a, **k: ()),
-    ("generated", "_Point_binder", "(1,)", lambda c: lambda *a, **k: (1,)),
-    ("generated", "_Point_binder", "(1, 2)", lambda c: lambda *a, **k: (1, 2)),
-    ("generated", "_Point_binder", "(1, 2, 3, 4)", lambda c: lambda *a, **k: (1, 2, 3, 4)),
-    ("generated", "_Point_binder", "a list", lambda c: lambda *a, **k: [1, 2, 3]),
-    ("generated", "_Point_binder", "wrong types", lambda c: lambda *a, **k: ("x", None, 3)),
-    ("generated", "_Point_binder", "None", lambda c: None),
-    ("generated", "_Frozen_binder", "()", lambda c: lambda *a, **k: ()),
-    ("generated", "_Child_binder", "(1,)", lambda c: lambda *a, **k: (1,)),
-    ("generated", "_Point_user", "{}", lambda c: {}),
-    ("generated", "_Point_user", "None", lambda c: None),
-    ("generated", "_Point_user", "__len__ -1", lambda c: {"__len__": lambda self: -1}),
-    ("generated", "_Point_user", "__len__ 5", lambda c: {"__len__": 5}),
-    ("generated", "_restore_v1", "None", lambda c: None),
-    ("generated", "_reduce_subclass", "returns 5", lambda c: lambda *a: 5),
-    ("generated", "_checks", "None", lambda c: None),
-    ("generated", "_frozen_setter_py", "returns None", lambda c: lambda *a: None),
-    ("generated", "_Point_restore", "None", lambda c: None),
+    ("messages", "array_repr", "returns 5", lambda c: lambda *args: 5),
+    ("messages", "column_repr", "returns None", lambda c: lambda *args: None),
+    ("kinds", "kind_named", "returns None", lambda c: lambda name: None),
+    ("kinds", "kind_named", "returns a lookalike",
+     lambda c: lambda name: types.SimpleNamespace(_as_double=lambda *a: "x", min=0, max="?")),
+    ("kind_messages", "type_error", "returns None", lambda c: lambda *args: None),
+    ("kind_messages", "range_error", "returns 0", lambda c: lambda *args: 0),
+    ("kind_messages", "delete_error", "returns None", lambda c: lambda *args: None),
+    ("messages", "frozen_setter", "returns None", lambda c: lambda *a: None),
+    ("generated", "_cc_Point_binder", "()", lambda c: lambda *a, **k: ()),
+    ("generated", "_cc_Point_binder", "(1,)", lambda c: lambda *a, **k: (1,)),
+    ("generated", "_cc_Point_binder", "(1, 2)", lambda c: lambda *a, **k: (1, 2)),
+    ("generated", "_cc_Point_binder", "(1, 2, 3, 4)", lambda c: lambda *a, **k: (1, 2, 3, 4)),
+    ("generated", "_cc_Point_binder", "a list", lambda c: lambda *a, **k: [1, 2, 3]),
+    ("generated", "_cc_Point_binder", "wrong types", lambda c: lambda *a, **k: ("x", None, 3)),
+    ("generated", "_cc_Point_binder", "None", lambda c: None),
+    ("generated", "_cc_Frozen_binder", "()", lambda c: lambda *a, **k: ()),
+    ("generated", "_cc_Child_binder", "(1,)", lambda c: lambda *a, **k: (1,)),
+    ("generated", "_cc_Point_user", "{}", lambda c: {}),
+    ("generated", "_cc_Point_user", "None", lambda c: None),
+    ("generated", "_cc_Point_user", "__len__ -1", lambda c: {"__len__": lambda self: -1}),
+    ("generated", "_cc_Point_user", "__len__ 5", lambda c: {"__len__": 5}),
     ("generated", "Point", "Frozen", lambda c: c.Frozen),
     ("generated", "PointArray", "Frozen.Array", lambda c: c.Frozen.Array),
-    ("generated", "_import_declaration", "None", lambda c: None),
+    ("generated", "_cc_import_declaration", "None", lambda c: None),
 ]
 
 
@@ -1176,7 +1189,8 @@ def _read_back(made):
 
 
 def _module_for(c, which):
-    return {"runtime": _runtime, "arrays": arrays, "checks": checks,
+    return {"records": _records, "arrays_rt": _arrays, "kinds_rt": _kinds, "arrays": arrays,
+            "messages": messages, "kinds": kinds, "kind_messages": kind_messages,
             "generated": c.generated}[which]
 
 
@@ -1184,12 +1198,12 @@ def _module_for(c, which):
                          ids=[f"{w}.{n}={label}" for w, n, label, _ in MODULE_REPLACEMENTS])
 @isolated
 def test_replaced_module_attribute(built, monkeypatch, which, name, label, replacement):
-    """Replacing a module-level name of the runtime, of compactclass.arrays/checks or of a
+    """Replacing a module-level name of the runtime, of the Python modules it calls or of a
     generated module may make operations fail, never crash: nothing C-level trusts them."""
     for compiled in (True, False):
         c = _classes(built, compiled)
         module = _module_for(c, which)
-        if which == "runtime" and name in NOT_PYTHON_LEVEL:
+        if which in ("records", "arrays_rt") and name in NOT_PYTHON_LEVEL:
             # C-level state (or gone): the name Python code can bind changes nothing
             assert not hasattr(module, name), f"{module.__name__}.{name} is Python-level again"
         else:
@@ -1205,10 +1219,10 @@ def test_replaced_module_attribute(built, monkeypatch, which, name, label, repla
 @pytest.mark.parametrize("length", [0, 1, 2])
 @isolated
 def test_binder_returning_too_few_values(built, monkeypatch, length):
-    """The binder's result is what _Point_fill reads one value per field from: too short a
+    """The binder's result is what _cc_Point_fill reads one value per field from: too short a
     tuple must be an exception, not a read past its end."""
     c = _classes(built, True)
-    monkeypatch.setattr(c.generated, "_Point_binder", lambda *a, **k: (1, 2, 3)[:length])
+    monkeypatch.setattr(c.generated, "_cc_Point_binder", lambda *a, **k: (1, 2, 3)[:length])
     # (calls the vectorcall fast path cannot bind itself: they go to the binder)
     for call in (lambda: c.Point(), lambda: c.Point(1, 2, 3, 4), lambda: c.Point(1, y=2, w=3)):
         with pytest.raises((TypeError, ValueError)):
@@ -1235,7 +1249,7 @@ def _not_compact_types():
 def test_type_patching_helpers_refuse_non_compact_types(patcher):
     """The helpers that write into a static type's dict and tp_name are private to binding
     and refuse anything but a compact record (or its array) type; absent is fine too."""
-    fn = getattr(_runtime, patcher, None)
+    fn = getattr(_records, patcher, None)
     if fn is None:
         return
     for label, target in _not_compact_types().items():
@@ -1253,9 +1267,9 @@ def test_type_patching_helpers_refuse_non_compact_types(patcher):
 @isolated
 def test_type_patching_helpers_are_not_public_api():
     public = [name for name in ("set_type_attribute", "set_type_name")
-              if getattr(_runtime, name, None) is not None]
+              if getattr(_records, name, None) is not None]
     for name in public:          # still public: then at least limited to compact types
-        fn = getattr(_runtime, name)
+        fn = getattr(_records, name)
         with pytest.raises(TypeError):
             fn(int, "cc_evil", 1) if name == "set_type_attribute" else fn(int, "evil.int")
     assert int.__name__ == "int" and not hasattr(int, "cc_evil")

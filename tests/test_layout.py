@@ -14,7 +14,7 @@ import compactclass
 from compactclass import compact, f32, f64, i8, i16, i32, i64, u8, u16, u32, u64
 from compactclass.cli import main
 from compactclass.layout import OBJECT_HEADER, compute_layout, format_layout, storage_order
-from compactclass.types import CTYPES
+from compactclass.kinds.numbers import KINDS as CTYPES
 from record_decls import RECORD_NAMES, compiled  # noqa: F401  (fixture)
 
 
@@ -78,7 +78,7 @@ def test_every_type(compiled):
 def test_instance_size(fields, size):
     cls = compact(type("Rec", (), {"__annotations__": {f"f{i}": t for i, t in enumerate(fields)}}))
     layout = layout_of(cls)
-    payload = sum(CTYPES[s.field.ctype.name].size for s in layout.slots)
+    payload = sum(CTYPES[s.field.kind.name].size for s in layout.slots)
     assert layout.instance_size == (16 + payload + 7) // 8 * 8 == size
 
 
@@ -222,8 +222,8 @@ C_TYPES = {"i8": ctypes.c_int8, "i16": ctypes.c_int16, "i32": ctypes.c_int32,
 def distinct_values(spec):
     values = {}
     for i, f in enumerate(spec.fields, start=1):
-        kind = f.ctype.kind
-        values[f.name] = True if kind == "bool" else (i + 0.5 if kind == "float" else i * 3)
+        kind = f.kind.python_type
+        values[f.name] = True if kind is bool else (i + 0.5 if kind is float else i * 3)
     return values
 
 
@@ -237,7 +237,7 @@ def test_layout_matches_the_compiled_struct(compiled, name):
     obj = cls.__compact__.restore(tuple(values[f.name] for f in spec.fields))  # as unpickling
     assert sys.getsizeof(obj) == layout.instance_size == type(obj).__basicsize__
     for s in layout.slots:
-        raw = C_TYPES[s.field.ctype.name].from_address(id(obj) + s.offset).value
+        raw = C_TYPES[s.field.kind.name].from_address(id(obj) + s.offset).value
         assert raw == values[s.field.name], s.field.name
     if layout.weakref_offset is not None:
         ref = weakref.ref(obj)
@@ -257,8 +257,8 @@ def test_pxd_declares_fields_in_storage_order_with_their_offsets(compiled):
         own = [s for s in layout.slots if s.field.owner == name]
         assert len(declared) == len(own), name
         for line, s in zip(declared, own):
-            assert line.startswith(f"cdef {s.field.ctype.c_name} {s.field.name}")
-            assert line.endswith(f"# {s.field.ctype.name}, offset {s.offset}")
+            assert line.startswith(f"cdef {s.field.kind.c_type} {s.field.name}")
+            assert line.endswith(f"# {s.field.kind.name}, offset {s.offset}")
 
 
 # --------------------------------------------------------------------------- the command line

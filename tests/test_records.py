@@ -97,7 +97,7 @@ def test_get_include_lists_existing_folders_with_headers():
     folders = compactclass.get_include()
     assert folders and all(os.path.isdir(f) for f in folders)
     found = {name: [f for f in folders if os.path.isfile(os.path.join(f, *name.split("/")))]
-             for name in ("compactcore.h", "compactclass/_runtime.pxd")}
+             for name in ("compactcore.h", "compactclass/_records.pxd")}
     assert all(found.values()), found
 
 
@@ -193,7 +193,7 @@ SAMPLES = {"Point": (1, 2, 3), "Vec3": (1.0, 2.0, 3.0), "Mixed": (1, 2.0, 3),
 def test_instance_size_is_header_plus_payload(compiled, name):
     cls = getattr(compiled, name)
     obj = cls(*SAMPLES[name])
-    payload = sum(f.ctype.size for f in cls.__compact__.spec.fields)
+    payload = sum(f.kind.size for f in cls.__compact__.spec.fields)
     assert sys.getsizeof(obj) == round_up(16 + payload, 8) == SIZES[name]
     assert compactclass.layout(cls).instance_size == SIZES[name]
 

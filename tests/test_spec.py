@@ -18,7 +18,8 @@ from compactclass import (compact, f32, f64, field, i8, i16, i32, i64, u8, u16, 
                           is_compiled)
 from compactclass.spec import (CYTHON_KEYWORDS, GENERATOR_VERSION, OPTION_NAMES, Options,
                                RecordSpec, build_spec)
-from compactclass.types import CTYPES, SUPPORTED_TYPES_TEXT, ctype_of_annotation
+from compactclass.kinds import SUPPORTED_TYPES_TEXT, kind_of_annotation
+from compactclass.kinds.numbers import KINDS as CTYPES
 
 HERE = __file__
 
@@ -41,8 +42,9 @@ def names(fields):
     (u64, "u64", 8, "int"), (f32, "f32", 4, "float"), (f64, "f64", 8, "float"),
     (bool, "bool", 1, "bool"), (int, "i64", 8, "int"), (float, "f64", 8, "float")])
 def test_annotations_map_to_c_types(alias, name, size, kind):
-    ctype = ctype_of_annotation(alias)
-    assert (ctype.name, ctype.size, ctype.kind, ctype.align) == (name, size, kind, size)
+    found = kind_of_annotation(alias)
+    assert (found.name, found.size, found.python_type.__name__, found.align) == \
+        (name, size, kind, size)
 
 
 def test_aliases_are_plain_int_and_float_for_type_checkers():
@@ -63,7 +65,7 @@ def test_integer_ranges(name, lo, hi):
                                         Annotated[str, CTYPES["i32"]], Annotated[int, "i32"],
                                         CTYPES["i32"], "i32", None, object])
 def test_unsupported_annotations_are_not_field_types(annotation):
-    assert ctype_of_annotation(annotation) is None
+    assert kind_of_annotation(annotation) is None
 
 
 # --------------------------------------------------------------------------- specs
@@ -82,7 +84,7 @@ def test_spec_describes_fields_in_declared_order():
     spec = spec_of(Rec)
     assert isinstance(spec, RecordSpec) and dataclasses.is_dataclass(spec)
     assert names(spec.fields) == ["b", "a", "c", "d", "n", "r"]
-    assert [f.ctype.name for f in spec.fields] == ["f64", "u8", "i16", "bool", "i64", "f64"]
+    assert [f.kind.name for f in spec.fields] == ["f64", "u8", "i16", "bool", "i64", "f64"]
     assert spec.field("c").default == 7 and spec.field("b").has_default is False
     assert names(spec.repr_fields) == ["b", "a", "c", "n", "r"]
     assert names(spec.compare_fields) == ["b", "a", "c", "n", "r"]
@@ -172,7 +174,7 @@ def test_string_annotations_are_resolved():
              "    b: f32 = 0.5\n"
              "    c: int = 0\n", module.__dict__)
         spec = module.Rec.__compact__.spec
-        assert [f.ctype.name for f in spec.fields] == ["i16", "f32", "i64"]
+        assert [f.kind.name for f in spec.fields] == ["i16", "f32", "i64"]
     finally:
         del sys.modules[module.__name__]
 

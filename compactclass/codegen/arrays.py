@@ -185,7 +185,7 @@ def array_pyx(spec: RecordSpec, layout: Layout) -> tuple:
 def array_pyi_header(specs) -> list:
     if not any(has_array(s) for s in specs):
         return []
-    return ["from typing import Any, Iterable, Iterator, SupportsIndex, overload", ""]
+    return [f"from typing import {', '.join(names.STUB_IMPORTS)}", ""]
 
 
 def array_pyi(spec: RecordSpec) -> list:

@@ -36,6 +36,10 @@ RUNTIME_IMPORTS = (
     "from compactclass.core cimport cc_arena as _cc_arena",
 )
 
+# What the .pyi of a module with record arrays imports from typing (a stub is read by type
+# checkers, which need the plain names)
+STUB_IMPORTS = ("Any", "Iterable", "Iterator", "SupportsIndex", "overload")
+
 # What one record's private names are for (_cc_<Record>_<what>)
 PRIVATE = ("fields", "record", "fill", "vectorcall", "binder", "user", "arena", "alloc", "free",
            "argnames", "positional", "defaults", "getattro", "setattro", "probe", "pack",
@@ -89,14 +93,16 @@ def check(specs: list, foreign_bases: list, base_pxd_path) -> None:
             raise DeclarationError(f"{where}: its compact base {base.qualname} is declared in "
                                    f"{source}, which has no build yet: build {source} first")
         seen[base.name] = f"{base.module}.{base.qualname}"
-    c_types = {name for names in c_type_names(specs).values() for name in names}
+    taken = {name for names in c_type_names(specs).values() for name in names}
+    taken.update(STUB_IMPORTS)
     for spec in specs:
-        if spec.name.startswith(PREFIX) or spec.name in c_types or spec.name in CYTHON_KEYWORDS \
+        if spec.name.startswith(PREFIX) or spec.name in taken or spec.name in CYTHON_KEYWORDS \
                 or hasattr(builtins, spec.name) or keyword.iskeyword(spec.name):
             raise DeclarationError(
                 f"{spec.qualname}: a compiled record cannot be named {spec.name!r} (names "
-                f"starting with {PREFIX}, Python builtins, Cython keywords and the C types of "
-                f"its fields are taken in the generated module); rename the record")
+                f"starting with {PREFIX}, Python builtins, Cython keywords, the C types of its "
+                f"fields and the names its stub imports are taken in the generated module); "
+                f"rename the record")
         names = [*public(spec).values(), *(private(spec, what) for what in PRIVATE),
                  *(field_constant(spec, f, what) for f in spec.fields
                    for what in ("name", "default"))]

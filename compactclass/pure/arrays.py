@@ -504,7 +504,7 @@ def make_fallback_array(record, spec, item, info) -> type:
             return array.copy() if copy else array
 
     class FallbackColumn:
-        """One field of every record of an array (see compactclass._runtime.RecordColumn)."""
+        """One field of every record of an array (see compactclass._arrays.RecordColumn)."""
 
         __slots__ = ("array", "name", "_field", "_convert", "where")
 
