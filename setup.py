@@ -13,7 +13,7 @@ from setuptools import Extension, setup
 from setuptools.command.build_py import build_py
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-CORE_SOURCES = ["csrc/core.c", "csrc/arena.c", "csrc/vec.c"]
+CORE_SOURCES = ["csrc/core.c", "csrc/arena.c", "csrc/arena_block.c", "csrc/vec.c"]
 SHIPPED = {  # source folder -> files copied into compactclass/include/
     "csrc": ["compactcore.h"],
     "pyx": ["compactclass/__init__.pxd", "compactclass/core.pxd", "compactclass/_kinds.pxd",

@@ -1,5 +1,5 @@
 /*
- * arena.c -- fixed-size-block arenas (see the glossary in compactcore.h).
+ * arena.c -- fixed-size-block slab arenas (see the glossary in compactcore.h).
  *
  * Slab layout (slab_size is a power of two and the slab is aligned to it):
  *
@@ -22,11 +22,18 @@
  *   program oscillating around a slab boundary does not hit the system allocator
  *   on every step (the hysteresis of pymalloc and mimalloc).
  *
- * Built with CC_ARENA_MALLOC_PER_BLOCK the second half of this file replaces all of
- * that with one allocation per block, so that ASan and valgrind see each block.
+ * With CC_DEBUG a slab also carries a bitmap of its live blocks and the arena a sorted
+ * registry of its slabs, so that cc_arena_free can refuse a double free or a foreign
+ * pointer without touching it; the invariants above are asserted (cc_assert), each
+ * slab's after every change and the whole arena's in cc_arena_get_stats and
+ * cc_arena_destroy.
+ *
+ * Compiled only without CC_ARENA_MALLOC_PER_BLOCK; arena_block.c is the other mode.
  */
 #define _DEFAULT_SOURCE 1 /* MAP_ANONYMOUS under -std=c11 */
-#include "compactcore.h"
+#include "internal.h"
+
+#ifndef CC_ARENA_MALLOC_PER_BLOCK
 #include "track.h"
 
 #include <stdint.h>
@@ -42,39 +49,6 @@
 #else
 #define TRACKING(a) cc_track_active()
 #endif
-
-#ifndef CC_FREED_BYTE
-#define CC_FREED_BYTE 0xDF /* CC_DEBUG: fills freed blocks, easy to spot in a debugger */
-#endif
-
-static int is_pow2(size_t x) {
-    return x != 0 && (x & (x - 1)) == 0;
-}
-
-static int add_size(size_t a, size_t b, size_t *out) {
-    if (a > SIZE_MAX - b)
-        return CC_EOVERFLOW;
-    *out = a + b;
-    return CC_OK;
-}
-
-/* x rounded up to a multiple of align (a power of two). */
-static int round_up(size_t x, size_t align, size_t *out) {
-    if (add_size(x, align - 1, out) != CC_OK)
-        return CC_EOVERFLOW;
-    *out &= ~(align - 1);
-    return CC_OK;
-}
-
-/* The upper bound keeps a slab of 16 such blocks representable; both build modes
- * accept exactly the same parameters, so switching modes never changes behaviour. */
-static int valid_block_params(size_t block_size, size_t align) {
-    return block_size >= 16 && block_size <= SIZE_MAX / 64 && align >= 8 && is_pow2(align) &&
-           block_size % align == 0;
-}
-
-#ifndef CC_ARENA_MALLOC_PER_BLOCK
-/* =========================================================== slab arena */
 
 #define SLAB_DEFAULT_SIZE ((size_t)64 * 1024)
 #define SLAB_MIN_BLOCKS 16      /* large blocks get a larger slab, never fewer blocks */
@@ -157,13 +131,19 @@ static int plan_layout(cc_arena *a) {
     a->slab_size = slab_size;
     a->first_offset = first;
     a->blocks_per_slab = (slab_size - first) / a->block_size;
+    cc_assert(is_pow2(slab_size) && first % a->align == 0 && first >= sizeof(slab));
+    cc_assert(a->blocks_per_slab >= SLAB_MIN_BLOCKS);
+    cc_assert(header_bytes(a->blocks_per_slab) <= first);
 
     /* bucket b covers fill fractions [b/8, (b+1)/8); bucket 0 starts at one block
      * because an empty slab is never in a bucket. n >= 16 keeps every bucket non-empty. */
     size_t n = a->blocks_per_slab;
     a->bucket_lo[0] = 1;
-    for (size_t b = 1; b <= NBUCKETS; b++)
+    for (size_t b = 1; b <= NBUCKETS; b++) {
         a->bucket_lo[b] = (b * n + NBUCKETS - 1) / NBUCKETS;
+        cc_assert(a->bucket_lo[b] > a->bucket_lo[b - 1]);
+    }
+    cc_assert(a->bucket_lo[LIST_FULL] == n);
     return CC_OK;
 }
 
@@ -175,6 +155,7 @@ static unsigned bucket_for(const cc_arena *a, size_t used) {
 }
 
 static unsigned fullest_bucket(unsigned nonempty) {
+    cc_assert(nonempty != 0 && nonempty < (1u << NBUCKETS));
 #if defined(__GNUC__)
     return (unsigned)(31 - __builtin_clz(nonempty));
 #else
@@ -185,10 +166,15 @@ static unsigned fullest_bucket(unsigned nonempty) {
 #endif
 }
 
+static unsigned char *slab_blocks(const cc_arena *a, const slab *s) {
+    return (unsigned char *)s + a->first_offset;
+}
+
 /* ------------------------------------------------------------ slab lists */
 
 /* Puts s into bucket `list`, or marks it full (LIST_FULL: nothing to link). */
 static void list_push(cc_arena *a, slab *s, unsigned list) {
+    cc_assert(s->list == LIST_NONE && list <= LIST_FULL);
     s->list = list;
     if (list >= NBUCKETS)
         return;
@@ -205,6 +191,8 @@ static void list_remove(cc_arena *a, slab *s) {
     s->list = LIST_NONE;
     if (list >= NBUCKETS)
         return;
+    cc_assert(s->prev != NULL ? s->prev->next == s : a->lists[list] == s);
+    cc_assert(s->next == NULL || s->next->prev == s);
     if (s->prev)
         s->prev->next = s->next;
     else
@@ -220,7 +208,7 @@ static void list_move(cc_arena *a, slab *s, unsigned list) {
     list_push(a, s, list);
 }
 
-/* ------------------------------------------------------------ debug registry */
+/* ------------------------------------------------------------ debug checks */
 
 #ifdef CC_DEBUG
 /* Index of the first registry entry >= s. */
@@ -258,6 +246,8 @@ static int registry_reserve(cc_arena *a) {
 
 static void registry_insert(cc_arena *a, slab *s) {
     size_t i = registry_find(a, (uintptr_t)s);
+    cc_assert(a->registry_len < a->registry_cap); /* registry_reserve ran first */
+    cc_assert(i == a->registry_len || a->registry[i] != s);
     memmove(a->registry + i + 1, a->registry + i, (a->registry_len - i) * sizeof(slab *));
     a->registry[i] = s;
     a->registry_len++;
@@ -265,6 +255,7 @@ static void registry_insert(cc_arena *a, slab *s) {
 
 static void registry_remove(cc_arena *a, slab *s) {
     size_t i = registry_find(a, (uintptr_t)s);
+    cc_assert(i < a->registry_len && a->registry[i] == s);
     memmove(a->registry + i, a->registry + i + 1, (a->registry_len - i - 1) * sizeof(slab *));
     a->registry_len--;
 }
@@ -273,9 +264,95 @@ static size_t bitmap_bytes(const cc_arena *a) {
     return (a->blocks_per_slab + 7) / 8;
 }
 
+static int bitmap_is_clear(const cc_arena *a, const slab *s) {
+    for (size_t i = 0; i < bitmap_bytes(a); i++)
+        if (s->live[i] != 0)
+            return 0;
+    return 1;
+}
+
+/* Is p the start of a block of s that was handed out at some point (below the bump
+ * pointer)? Only such a block can be live or on the freelist. */
+static int is_used_block(const cc_arena *a, const slab *s, const void *p) {
+    uintptr_t first = (uintptr_t)slab_blocks(a, s), q = (uintptr_t)p;
+    return q >= first && q < (uintptr_t)s->bump && (q - first) % a->block_size == 0;
+}
+
 static size_t block_index(const cc_arena *a, const slab *s, const void *block) {
-    return (size_t)((const unsigned char *)block - ((const unsigned char *)s + a->first_offset)) /
-           a->block_size;
+    cc_assert(is_used_block(a, s, block));
+    return (size_t)((const unsigned char *)block - slab_blocks(a, s)) / a->block_size;
+}
+
+static int is_live(const slab *s, size_t i) {
+    return (s->live[i / 8] >> (i % 8)) & 1u;
+}
+
+static void set_live(slab *s, size_t i, int live) {
+    unsigned char bit = (unsigned char)(1u << (i % 8));
+    cc_assert(is_live(s, i) != live);
+    if (live)
+        s->live[i / 8] |= bit;
+    else
+        s->live[i / 8] &= (unsigned char)~bit;
+}
+
+/* The freelist head is NULL or a block of s that is not live: anything else is a
+ * corrupted link, typically a write into a freed block. */
+static int free_head_ok(const cc_arena *a, const slab *s) {
+    return s->free == NULL ||
+           (is_used_block(a, s, s->free) && !is_live(s, block_index(a, s, s->free)));
+}
+
+/* Was a free block left as cc_arena_free filled it? (The first word is the link.) */
+static int still_filled(const cc_arena *a, const unsigned char *block) {
+    for (size_t i = sizeof(void *); i < a->block_size; i++)
+        if (block[i] != CC_FREED_BYTE)
+            return 0;
+    return 1;
+}
+
+/* One slab's invariants, O(1): its count agrees with its blocks and its list. */
+static void check_slab(const cc_arena *a, const slab *s) {
+    const unsigned char *first = slab_blocks(a, s);
+    size_t handed_out = (size_t)(s->bump - first) / a->block_size;
+    cc_assert(s->bump >= first && (size_t)(s->bump - first) % a->block_size == 0);
+    cc_assert(handed_out <= a->blocks_per_slab && s->used <= handed_out);
+    /* with an empty freelist every block below the bump pointer is live */
+    cc_assert(s->free != NULL || s->used == handed_out);
+    cc_assert(s->free == NULL || s->used < handed_out);
+    cc_assert(s->used == 0 ? s->list == LIST_NONE : s->list == bucket_for(a, s->used));
+    cc_assert(free_head_ok(a, s));
+}
+
+/* The whole arena, O(slabs + NBUCKETS): the counts agree with the slabs, every
+ * partial slab is in the list of its bucket, the registry holds every slab. */
+static void check_arena(const cc_arena *a) {
+    size_t slabs = 0, live = 0, partial = 0;
+    for (const slab *s = a->all; s != NULL; s = s->all_next) {
+        cc_assert(s->all_next == NULL || s->all_next->all_prev == s);
+        cc_assert(is_aligned(s, a->slab_size));
+        check_slab(a, s);
+        slabs++;
+        live += s->used;
+        partial += s->list < NBUCKETS;
+    }
+    cc_assert(a->all == NULL || a->all->all_prev == NULL);
+    cc_assert(slabs == a->slabs && live == a->live_blocks);
+    cc_assert(a->slabs == a->slabs_acquired - a->slabs_released);
+    cc_assert(a->registry_len == a->slabs);
+    for (size_t i = 1; i < a->registry_len; i++)
+        cc_assert((uintptr_t)a->registry[i - 1] < (uintptr_t)a->registry[i]);
+    cc_assert(a->spare == NULL || (a->spare->used == 0 && a->spare->free == NULL &&
+                                   a->spare->bump == slab_blocks(a, a->spare)));
+    for (unsigned b = 0; b < NBUCKETS; b++) {
+        cc_assert((a->lists[b] != NULL) == ((a->nonempty >> b) & 1u));
+        cc_assert(a->lists[b] == NULL || a->lists[b]->prev == NULL);
+        for (const slab *s = a->lists[b]; s != NULL; s = s->next) {
+            cc_assert(s->list == b && (s->next == NULL || s->next->prev == s));
+            partial--;
+        }
+    }
+    cc_assert(partial == 0); /* no partial slab is missing from its list */
 }
 
 /* Validates a pointer before cc_arena_free touches anything: it must be the start of
@@ -291,11 +368,18 @@ static int debug_check_free(const cc_arena *a, const void *block) {
     size_t index = (offset - a->first_offset) / a->block_size;
     if (index >= a->blocks_per_slab)
         return CC_EFOREIGN;
-    const slab *s = a->registry[i];
-    if (!(s->live[index / 8] & (1u << (index % 8))))
+    if (!is_live(a->registry[i], index))
         return CC_EDOUBLEFREE;
     return CC_OK;
 }
+
+/* Bytes of a free block read when it is handed out again: the link, and with
+ * CC_DEBUG the whole block, whose fill is checked. */
+#define REUSE_READ_BYTES(a) ((a)->block_size)
+#else
+#define check_slab(a, s) ((void)0)
+#define check_arena(a) ((void)0)
+#define REUSE_READ_BYTES(a) sizeof(void *)
 #endif /* CC_DEBUG */
 
 /* ------------------------------------------------------------ slab memory */
@@ -351,10 +435,6 @@ static void slab_memory_free(cc_arena *a, void *p) {
 
 /* ------------------------------------------------------------ slabs */
 
-static unsigned char *slab_blocks(const cc_arena *a, slab *s) {
-    return (unsigned char *)s + a->first_offset;
-}
-
 static slab *slab_acquire(cc_arena *a) {
 #ifdef CC_DEBUG
     if (registry_reserve(a) != CC_OK)
@@ -363,7 +443,7 @@ static slab *slab_acquire(cc_arena *a) {
     unsigned char *mem = slab_memory_alloc(a);
     if (mem == NULL)
         return NULL;
-    if ((uintptr_t)mem & (a->slab_size - 1)) {
+    if (!is_aligned(mem, a->slab_size)) {
         /* An injected allocator ignored the alignment: masking would go wrong. */
         slab_memory_free(a, mem);
         return NULL;
@@ -398,6 +478,7 @@ static void slab_release(cc_arena *a, slab *s) {
 #ifdef CC_DEBUG
     registry_remove(a, s);
 #endif
+    cc_assert(s->all_prev != NULL ? s->all_prev->all_next == s : a->all == s);
     if (s->all_prev)
         s->all_prev->all_next = s->all_next;
     else
@@ -406,6 +487,7 @@ static void slab_release(cc_arena *a, slab *s) {
         s->all_next->all_prev = s->all_prev;
     if (TRACKING(a))
         cc_track_unhide(slab_blocks(a, s), a->blocks_per_slab * a->block_size);
+    cc_assert(a->slabs > 0);
     a->slabs--;
     a->slabs_released++;
     slab_memory_free(a, s);
@@ -413,24 +495,33 @@ static void slab_release(cc_arena *a, slab *s) {
 
 /* Called when the last live block of s was freed. */
 static void slab_emptied(cc_arena *a, slab *s) {
+    cc_assert(s->used == 0);
+#ifdef CC_DEBUG
+    cc_assert(bitmap_is_clear(a, s));
+#endif
     list_remove(a, s);
     /* Forget the freelist: the bump pointer covers every block again, so a recycled
      * spare hands out blocks in address order, like a new slab. */
     s->free = NULL;
     s->bump = slab_blocks(a, s);
-    if (a->spare == NULL)
+    if (a->spare == NULL) {
         a->spare = s;
-    else
+        check_slab(a, s);
+    } else {
         slab_release(a, s);
+    }
 }
 
 static void *slab_pop(const cc_arena *a, slab *s) {
     void *block = s->free;
     if (block != NULL) {
         if (TRACKING(a))
-            cc_track_open_link(block, sizeof(void *));
+            cc_track_open_link(block, REUSE_READ_BYTES(a));
+        cc_assert(still_filled(a, block)); /* nothing wrote into the block while free */
         memcpy(&s->free, block, sizeof(void *));
+        cc_assert(free_head_ok(a, s));
     } else {
+        cc_assert(s->bump + a->block_size <= (unsigned char *)s + a->slab_size);
         block = s->bump;
         s->bump += a->block_size;
     }
@@ -469,10 +560,13 @@ void cc_arena_set_hook(cc_arena *a, cc_slab_hook hook, void *ctx) {
 void *cc_arena_alloc(cc_arena *a) {
     slab *s;
     if (a->nonempty != 0) {
-        s = a->lists[fullest_bucket(a->nonempty)];
+        unsigned b = fullest_bucket(a->nonempty);
+        s = a->lists[b];
+        cc_assert(s != NULL && s->list == b && s->used < a->blocks_per_slab);
     } else if (a->spare != NULL) {
         s = a->spare;
         a->spare = NULL;
+        cc_assert(s->used == 0 && s->list == LIST_NONE);
     } else if ((s = slab_acquire(a)) == NULL) {
         return NULL;
     }
@@ -483,9 +577,10 @@ void *cc_arena_alloc(cc_arena *a) {
     else if (s->used == a->bucket_lo[s->list + 1])
         list_move(a, s, s->list + 1);
 #ifdef CC_DEBUG
-    size_t i = block_index(a, s, block);
-    s->live[i / 8] |= (unsigned char)(1u << (i % 8));
+    set_live(s, block_index(a, s, block), 1);
 #endif
+    cc_assert(is_aligned(block, a->align));
+    check_slab(a, s);
     a->live_blocks++;
     if (TRACKING(a))
         cc_track_block_alloc(a, block, a->block_size);
@@ -501,25 +596,29 @@ int cc_arena_free(cc_arena *a, void *block) {
         return err;
 #endif
     slab *s = (slab *)((uintptr_t)block & ~(uintptr_t)(a->slab_size - 1));
+    cc_assert(s->used > 0 && a->live_blocks > 0);
 #ifdef CC_DEBUG
-    size_t i = block_index(a, s, block);
-    s->live[i / 8] &= (unsigned char)~(1u << (i % 8));
-    memset(block, CC_FREED_BYTE, a->block_size);
+    set_live(s, block_index(a, s, block), 0);
 #endif
+    debug_fill_freed(block, a->block_size);
     memcpy(block, &s->free, sizeof(void *));
     s->free = block;
     if (TRACKING(a))
         cc_track_block_free(a, block, a->block_size);
     a->live_blocks--;
     s->used--;
-    if (s->used == 0)
+    if (s->used == 0) {
         slab_emptied(a, s);
-    else if (s->used < a->bucket_lo[s->list])
+        return CC_OK;
+    }
+    if (s->used < a->bucket_lo[s->list])
         list_move(a, s, s->list - 1);
+    check_slab(a, s);
     return CC_OK;
 }
 
 void cc_arena_get_stats(const cc_arena *a, cc_arena_stats *out) {
+    check_arena(a);
     memset(out, 0, sizeof *out);
     out->block_size = a->block_size;
     out->align = a->align;
@@ -536,141 +635,19 @@ void cc_arena_get_stats(const cc_arena *a, cc_arena_stats *out) {
 void cc_arena_destroy(cc_arena *a) {
     if (a == NULL)
         return;
+    check_arena(a);
     if (TRACKING(a))
         cc_track_pool_destroy(a); /* forgets the live blocks before their slabs go */
     while (a->all != NULL)
         slab_release(a, a->all);
+    cc_assert(a->slabs == 0);
     const cc_allocator *al = a->allocator;
 #ifdef CC_DEBUG
+    cc_assert(a->registry_len == 0);
     if (a->registry != NULL)
         al->free(al->ctx, a->registry, a->registry_cap * sizeof(slab *));
 #endif
     al->free(al->ctx, a, sizeof(cc_arena));
 }
 
-#else /* CC_ARENA_MALLOC_PER_BLOCK */
-/* =========================================================== one allocation per block
- *
- * Each block is preceded by a small hidden header linking it into the arena's list
- * of live blocks, so that cc_arena_destroy can free what is still live. The hook is
- * called for every block allocation (slab = the allocation, bytes = its size), so a
- * memory tracer hooked to the arena still sees all memory. Stats report slabs == 0. */
-
-typedef struct block_header block_header;
-struct block_header {
-    block_header *prev, *next;
-};
-
-struct cc_arena {
-    size_t block_size;
-    size_t align;
-    size_t header_size;  /* sizeof(block_header) rounded up to align: keeps blocks aligned */
-    size_t alloc_size;   /* header_size + block_size */
-    const cc_allocator *allocator;
-    cc_slab_hook hook;
-    void *hook_ctx;
-    block_header *live;  /* doubly-linked list of live blocks */
-    size_t live_blocks;
-};
-
-static block_header *header_of(const cc_arena *a, void *block) {
-    return (block_header *)((unsigned char *)block - a->header_size);
-}
-
-cc_arena *cc_arena_new(size_t block_size, size_t align, const cc_allocator *alloc) {
-    if (!valid_block_params(block_size, align))
-        return NULL;
-    if (alloc == NULL)
-        alloc = cc_default_allocator();
-    size_t header_size, alloc_size;
-    if (round_up(sizeof(block_header), align, &header_size) != CC_OK ||
-        add_size(header_size, block_size, &alloc_size) != CC_OK)
-        return NULL;
-    cc_arena *a = alloc->alloc(alloc->ctx, sizeof(cc_arena), _Alignof(cc_arena));
-    if (a == NULL)
-        return NULL;
-    memset(a, 0, sizeof *a);
-    a->block_size = block_size;
-    a->align = align;
-    a->header_size = header_size;
-    a->alloc_size = alloc_size;
-    a->allocator = alloc;
-    return a;
-}
-
-void cc_arena_set_hook(cc_arena *a, cc_slab_hook hook, void *ctx) {
-    a->hook = hook;
-    a->hook_ctx = ctx;
-}
-
-void *cc_arena_alloc(cc_arena *a) {
-    /* align >= 8 >= alignof(block_header), and header_size is a multiple of align. */
-    block_header *h = a->allocator->alloc(a->allocator->ctx, a->alloc_size, a->align);
-    if (h == NULL)
-        return NULL;
-    h->prev = NULL;
-    h->next = a->live;
-    if (h->next)
-        h->next->prev = h;
-    a->live = h;
-    a->live_blocks++;
-    if (a->hook)
-        a->hook(a->hook_ctx, h, a->alloc_size, 1);
-    return (unsigned char *)h + a->header_size;
-}
-
-int cc_arena_free(cc_arena *a, void *block) {
-    if (block == NULL)
-        return CC_OK;
-    block_header *h = header_of(a, block);
-#ifdef CC_DEBUG
-    /* A freed block's memory is gone, so a double free cannot be told apart from a
-     * foreign pointer here: both are "not a live block of this arena". The walk is
-     * O(live blocks); ASan in this mode finds double frees at full speed. */
-    block_header *it = a->live;
-    while (it != NULL && it != h)
-        it = it->next;
-    if (it == NULL)
-        return CC_EFOREIGN;
-    memset(block, CC_FREED_BYTE, a->block_size);
-#endif
-    if (h->prev)
-        h->prev->next = h->next;
-    else
-        a->live = h->next;
-    if (h->next)
-        h->next->prev = h->prev;
-    a->live_blocks--;
-    if (a->hook)
-        a->hook(a->hook_ctx, h, a->alloc_size, 0);
-    a->allocator->free(a->allocator->ctx, h, a->alloc_size);
-    return CC_OK;
-}
-
-void cc_arena_get_stats(const cc_arena *a, cc_arena_stats *out) {
-    memset(out, 0, sizeof *out);
-    out->block_size = a->block_size;
-    out->align = a->align;
-    out->blocks_per_slab = 1;
-    out->live_blocks = a->live_blocks;
-    out->slabs = 0;
-    out->bytes_reserved = a->live_blocks * a->alloc_size;
-    out->bytes_in_use = a->live_blocks * a->block_size;
-    out->malloc_per_block = 1;
-}
-
-void cc_arena_destroy(cc_arena *a) {
-    if (a == NULL)
-        return;
-    block_header *h = a->live;
-    while (h != NULL) {
-        block_header *next = h->next;
-        if (a->hook)
-            a->hook(a->hook_ctx, h, a->alloc_size, 0);
-        a->allocator->free(a->allocator->ctx, h, a->alloc_size);
-        h = next;
-    }
-    a->allocator->free(a->allocator->ctx, a, sizeof(cc_arena));
-}
-
-#endif /* CC_ARENA_MALLOC_PER_BLOCK */
+#endif /* !CC_ARENA_MALLOC_PER_BLOCK */

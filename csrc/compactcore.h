@@ -14,9 +14,14 @@
  *
  * Build switches
  *   CC_DEBUG                   fill freed blocks with CC_FREED_BYTE, detect double frees
- *                              and foreign pointers (cc_arena_free returns an error code).
+ *                              and foreign pointers (cc_arena_free returns an error code),
+ *                              and assert the arena and vec invariants (internal.h's
+ *                              cc_assert: a corrupted freelist, a count that disagrees
+ *                              with the blocks, len > cap, ... abort with file:line).
  *   CC_ARENA_MALLOC_PER_BLOCK  every block is its own allocation, so AddressSanitizer and
- *                              valgrind see each block (use-after-free, leaks).
+ *                              valgrind see each block (use-after-free, leaks). The slab
+ *                              arena is arena.c, this mode arena_block.c; both files are
+ *                              always compiled and each is empty in the other mode.
  *
  * Thread safety: none. Callers serialise access to one arena or vec (the Python layer
  * holds the GIL).

@@ -9,8 +9,13 @@
  *     asked (when it has to grow), because the caller knows the final size.
  *   - Capacity never shrinks except in cc_vec_shrink_to_fit (and cc_vec_destroy).
  * Every failing call leaves the vector exactly as it was.
+ *
+ * Invariants (asserted with CC_DEBUG on entry to every call and wherever the storage
+ * or the length grows): len <= cap; data == NULL iff cap == 0; cap * itemsize fits in
+ * size_t, so byte counts up to cap need no overflow check; data is aligned to align,
+ * a power of two dividing itemsize.
  */
-#include "compactcore.h"
+#include "internal.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -19,12 +24,22 @@
 #define VEC_MIN_CAP 8
 #define VEC_BIG_ITEM 1024
 
-static int is_pow2(size_t x) {
-    return x != 0 && (x & (x - 1)) == 0;
+#ifdef CC_DEBUG
+static void check_vec(const cc_vec *v) {
+    cc_assert(v->itemsize != 0 && is_pow2(v->align) && v->itemsize % v->align == 0);
+    cc_assert(v->allocator != NULL);
+    cc_assert(v->len <= v->cap);
+    cc_assert((v->data == NULL) == (v->cap == 0));
+    cc_assert(v->cap <= SIZE_MAX / v->itemsize); /* cap * itemsize cannot overflow */
+    cc_assert(is_aligned(v->data, v->align));
 }
+#else
+#define check_vec(v) ((void)0)
+#endif
 
 /* Sets the capacity to exactly new_cap (> 0, >= len). */
 static int set_capacity(cc_vec *v, size_t new_cap) {
+    cc_assert(new_cap > 0 && new_cap >= v->len);
     size_t new_bytes;
     if (cc_mul_size(new_cap, v->itemsize, &new_bytes) != CC_OK)
         return CC_EOVERFLOW;
@@ -37,6 +52,7 @@ static int set_capacity(cc_vec *v, size_t new_cap) {
         return CC_ENOMEM;
     v->data = p;
     v->cap = new_cap;
+    check_vec(v);
     return CC_OK;
 }
 
@@ -53,6 +69,7 @@ static int grow_for(cc_vec *v, size_t needed) {
     size_t bytes;
     if (new_cap > needed && cc_mul_size(new_cap, v->itemsize, &bytes) != CC_OK)
         new_cap = needed; /* the geometric step alone overflows: ask for what is needed */
+    cc_assert(new_cap >= needed && new_cap > v->cap);
     return set_capacity(v, new_cap);
 }
 
@@ -77,10 +94,15 @@ int cc_vec_init(cc_vec *v, size_t itemsize, size_t align, const cc_allocator *al
     v->itemsize = itemsize;
     v->align = align;
     v->allocator = alloc ? alloc : cc_default_allocator();
+    check_vec(v);
     return CC_OK;
 }
 
 void cc_vec_destroy(cc_vec *v) {
+    /* a vector whose init failed is all zero */
+    cc_assert(v->itemsize != 0 || (v->data == NULL && v->cap == 0 && v->len == 0));
+    if (v->itemsize != 0)
+        check_vec(v);
     if (v->data != NULL)
         v->allocator->free(v->allocator->ctx, v->data, v->cap * v->itemsize);
     v->data = NULL;
@@ -89,12 +111,14 @@ void cc_vec_destroy(cc_vec *v) {
 }
 
 int cc_vec_reserve(cc_vec *v, size_t min_cap) {
+    check_vec(v);
     if (min_cap <= v->cap)
         return CC_OK;
     return set_capacity(v, min_cap);
 }
 
 int cc_vec_resize(cc_vec *v, size_t new_len) {
+    check_vec(v);
     if (new_len <= v->len) {
         v->len = new_len;
         return CC_OK;
@@ -104,6 +128,7 @@ int cc_vec_resize(cc_vec *v, size_t new_len) {
         return err;
     memset(v->data + v->len * v->itemsize, 0, (new_len - v->len) * v->itemsize);
     v->len = new_len;
+    check_vec(v);
     return CC_OK;
 }
 
@@ -114,6 +139,7 @@ int cc_vec_push(cc_vec *v, const void *item) {
 /* items may point into v itself (e.g. duplicating a record): the source is located
  * by offset, since growing may move the storage and opening the gap moves the tail. */
 int cc_vec_insert(cc_vec *v, size_t index, const void *items, size_t n) {
+    check_vec(v);
     if (index > v->len)
         return CC_ERANGE;
     if (n == 0)
@@ -146,10 +172,12 @@ int cc_vec_insert(cc_vec *v, size_t index, const void *items, size_t n) {
         memcpy(data + gap + before, data + src + before + nbytes, nbytes - before);
     }
     v->len = new_len;
+    check_vec(v);
     return CC_OK;
 }
 
 int cc_vec_remove(cc_vec *v, size_t index, size_t n) {
+    check_vec(v);
     if (index > v->len || n > v->len - index)
         return CC_ERANGE;
     size_t tail = v->len - index - n;
@@ -161,6 +189,7 @@ int cc_vec_remove(cc_vec *v, size_t index, size_t n) {
 }
 
 int cc_vec_truncate(cc_vec *v, size_t new_len) {
+    check_vec(v);
     if (new_len > v->len)
         return CC_ERANGE;
     v->len = new_len;
@@ -168,6 +197,7 @@ int cc_vec_truncate(cc_vec *v, size_t new_len) {
 }
 
 int cc_vec_shrink_to_fit(cc_vec *v) {
+    check_vec(v);
     if (v->cap == v->len)
         return CC_OK;
     if (v->len == 0) {
@@ -179,6 +209,7 @@ int cc_vec_shrink_to_fit(cc_vec *v) {
 
 /* items NULL assigns n zero records. items may point into v's own records. */
 int cc_vec_assign(cc_vec *v, const void *items, size_t n) {
+    check_vec(v);
     size_t nbytes, src;
     if (cc_mul_size(n, v->itemsize, &nbytes) != CC_OK)
         return CC_EOVERFLOW;
@@ -187,6 +218,7 @@ int cc_vec_assign(cc_vec *v, const void *items, size_t n) {
             return CC_ERANGE;
         memmove(v->data, v->data + src, nbytes);
         v->len = n;
+        check_vec(v);
         return CC_OK;
     }
     int err = cc_vec_reserve(v, n);
@@ -199,10 +231,12 @@ int cc_vec_assign(cc_vec *v, const void *items, size_t n) {
             memcpy(v->data, items, nbytes);
     }
     v->len = n;
+    check_vec(v);
     return CC_OK;
 }
 
 void *cc_vec_get(const cc_vec *v, size_t i) {
+    check_vec(v);
     if (i >= v->len)
         return NULL;
     return v->data + i * v->itemsize;

@@ -9,7 +9,8 @@
  * ASan/UBSan (and, with CC_DEBUG, the arena's own checks) catch the rest.
  *
  * Builds:
- *   libFuzzer   clang -fsanitize=fuzzer,address,undefined fuzz_core.c core.c arena.c vec.c
+ *   libFuzzer   clang -fsanitize=fuzzer,address,undefined
+ *                   fuzz_core.c core.c arena.c arena_block.c vec.c
  *   standalone  -DCC_FUZZ_STANDALONE: `fuzz_smoke N` runs N random programs,
  *               `fuzz_smoke FILE...` replays inputs (e.g. a crash libFuzzer saved).
  */

@@ -17,7 +17,8 @@
 
 static int test_passed_count, test_failed_count;
 
-static int test_check(int ok, const char *name, const char *expr, const char *file, int line) {
+static inline int test_check(int ok, const char *name, const char *expr, const char *file,
+                             int line) {
     if (ok) {
         test_passed_count++;
     } else {
@@ -29,14 +30,14 @@ static int test_check(int ok, const char *name, const char *expr, const char *fi
 
 #define CHECK(name, expr) test_check(!!(expr), (name), #expr, __FILE__, __LINE__)
 
-static int test_summary(void) {
+static inline int test_summary(void) {
     fflush(stderr);
     printf("%d passed, %d failed\n", test_passed_count, test_failed_count);
     fflush(stdout);
     return test_failed_count == 0 ? 0 : 1;
 }
 
-static unsigned long test_iterations(int argc, char **argv, unsigned long fallback) {
+static inline unsigned long test_iterations(int argc, char **argv, unsigned long fallback) {
     const char *s = argc > 1 ? argv[1] : getenv("CC_TEST_ITERS");
     if (s != NULL && *s != '\0') {
         char *end;
@@ -51,7 +52,7 @@ static unsigned long test_iterations(int argc, char **argv, unsigned long fallba
 /* splitmix64: small, fast, good enough to drive random tests reproducibly. */
 typedef struct { uint64_t state; } test_rng;
 
-static uint64_t test_rand(test_rng *r) {
+static inline uint64_t test_rand(test_rng *r) {
     uint64_t z = (r->state += 0x9E3779B97F4A7C15ull);
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
     z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
@@ -59,7 +60,7 @@ static uint64_t test_rand(test_rng *r) {
 }
 
 /* Uniform-enough value in [0, n) for n > 0. */
-static size_t test_below(test_rng *r, size_t n) {
+static inline size_t test_below(test_rng *r, size_t n) {
     return (size_t)(test_rand(r) % n);
 }
 
