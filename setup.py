@@ -54,7 +54,8 @@ def runtime_module(name, core=()):
         sources=[f"pyx/compactclass/{name}.pyx", *core],
         include_dirs=["csrc", "pyx"],
         define_macros=core_macros(),
-        depends=["csrc/compactcore.h", "csrc/track.h", "pyx/compactclass/typeslots.h"],
+        depends=["csrc/compactcore.h", "csrc/internal.h", "csrc/track.h",
+                 "pyx/compactclass/typeslots.h"],
     )
 
 
@@ -69,7 +70,7 @@ setup(
     version="0.1.0",
     description="Compact, C-backed records declared like dataclasses, compiled with Cython",
     python_requires=">=3.10",
-    packages=["compactclass"],
+    packages=["compactclass", "compactclass.kinds", "compactclass.codegen", "compactclass.pure"],
     package_data={"compactclass": ["py.typed"]},
     ext_modules=cythonize(runtime, include_path=["pyx"], language_level=3),
     cmdclass={"build_py": BuildPyWithHeaders},

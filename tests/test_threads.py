@@ -160,14 +160,16 @@ def test_arena_is_compiled_out_on_free_threaded_builds():
 
 
 def test_generated_modules_install_the_arena_only_when_enabled(m):
-    """Every arena use in a generated module is behind ``if _cc.CC_USE_ARENA``."""
+    """Every arena use in a generated module is behind ``if _cc_r.CC_USE_ARENA``."""
     pyx = open(m.Point.__compact__.module.__file__.rsplit("_compact", 1)[0] + "_compact.pyx")
     lines = pyx.read().splitlines()
     uses = [i for i, l in enumerate(lines) if "new_type_arena" in l or "cc_type_set_alloc" in l]
     assert uses
     for i in uses:
-        guard = next(lines[j] for j in range(i, -1, -1) if not lines[j].startswith(" "))
-        assert guard.strip() == "if _cc.CC_USE_ARENA:", (lines[i], guard)
+        depth = len(lines[i]) - len(lines[i].lstrip())
+        guard = next(lines[j] for j in range(i, -1, -1)
+                     if lines[j].strip() and len(lines[j]) - len(lines[j].lstrip()) < depth)
+        assert guard.strip() == "if _cc_r.CC_USE_ARENA:", (lines[i], guard)
 
 
 def test_this_interpreter(m):

@@ -161,16 +161,42 @@ cdef Py_ssize_t _repr_values = _messages.REPR_VALUES
 
 
 @cython.auto_pickle(False)
-cdef class _ColumnGetter:
-    """The getter of the ``a.<field>`` property of a record-array class."""
+cdef class ColumnProperty:
+    """``a.<field>`` of a record-array class: the field's column view (read-only attribute).
+    Like a getset descriptor, it refuses objects that are not arrays of its class."""
 
     cdef readonly str name
+    cdef readonly str doc
+    cdef type owner
 
-    def __cinit__(self, str name not None):
-        self.name = name
+    def __cinit__(self, type owner not None, str name not None, str doc not None):
+        self.owner, self.name, self.doc = owner, name, doc
 
-    def __call__(self, RecordArray array not None):
-        return RecordColumn(array, self.name)
+    cdef int _check(self, object obj) except -1:
+        if not PyObject_TypeCheck(obj, <PyTypeObject *>self.owner):
+            raise TypeError(f"descriptor {self.name!r} for {self.owner.__name__!r} objects "
+                            f"doesn't apply to a {type(obj).__name__!r} object")
+        return 0
+
+    def __get__(self, obj, objtype):
+        if obj is None:
+            return self
+        self._check(obj)
+        return RecordColumn(obj, self.name)
+
+    def __set__(self, obj, value):
+        self._check(obj)
+        raise AttributeError(f"attribute {self.name!r} of {self.owner.__name__!r} objects is "
+                             f"not writable (write through the column: a.{self.name}[:] = ...)")
+
+    def __delete__(self, obj):
+        self._check(obj)
+        raise AttributeError(f"attribute {self.name!r} of {self.owner.__name__!r} objects is "
+                             f"not writable")
+
+    @property
+    def __doc__(self):
+        return self.doc
 
 
 cdef int _install_columns(type cls, const cc_array_kind *kind) except -1:
@@ -184,7 +210,7 @@ cdef int _install_columns(type cls, const cc_array_kind *kind) except -1:
         if name not in _array_format.ARRAY_ATTRIBUTES:
             doc = (f"Column {name} ({f.kind.decode()}): a live, writable view of every "
                    f"record's {name}.")
-            set_type_attribute(cls, name, property(_ColumnGetter(name), None, None, doc))
+            set_type_attribute(cls, name, ColumnProperty(cls, name, doc))
     return 0
 
 

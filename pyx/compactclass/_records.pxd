@@ -46,6 +46,7 @@ ctypedef struct cc_record:
     Py_ssize_t item_payload      # bytes from item_base to the end of the last field
     unsigned int flags
     PyObject *cls                # the compiled type, set by record_setup (types live forever)
+    PyObject *pysignature        # signature as a str, set by record_setup (pickles share it)
 
 cdef int register_record_type(type cls) except -1
 cdef int set_type_attribute(type cls, str name, object value) except -1

@@ -305,6 +305,9 @@ cdef int record_setup(type cls, cc_record *rec, list offsets) except -1:
         Py_INCREF(where)
         f.pyname = <PyObject *>name
         f.where = <PyObject *>where
+    signature = rec.signature.decode("utf-8")
+    Py_INCREF(signature)
+    rec.pysignature = <PyObject *>signature
     rec.cls = <PyObject *>cls
     _records[<uintptr_t><PyObject *>cls] = <uintptr_t>rec
     register_record_type(cls)
@@ -378,7 +381,7 @@ cdef object record_repr(const cc_record *rec, object a):
 cdef object record_reduce(const cc_record *rec, object a):
     """(restore_v1, (class, field signature, values)): portable across modes."""
     values = record_values(rec, a)
-    signature = rec.signature.decode("utf-8")
+    signature = <object>rec.pysignature
     if type(a) is <object>rec.cls:
         return _pickling.restore_v1, (<object>rec.cls, signature, values)
     return _pickling.reduce_subclass(a, signature, values)
