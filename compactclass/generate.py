@@ -25,6 +25,7 @@ from dataclasses import MISSING
 import os
 from typing import Iterable
 
+from .errors import DeclarationError
 from .generate_array import (array_names, array_pxd, array_pxd_header, array_pyi,
                              array_pyi_header, array_pyx, c_bytes)
 from .layout import Layout, c_member, compute_layout, storage_order
@@ -588,19 +589,20 @@ def check_names(specs: list) -> None:
         child = next(s for s in specs if s.base is base)
         where = f"{child.file or child.module}: class {child.qualname}"
         if "." in base.qualname or base.module == "__main__":
-            raise TypeError(f"{where}: its compact base {base.module}.{base.qualname} "
-                            f"must be a module-level record of an importable module to be "
-                            f"compiled with it")
+            raise DeclarationError(f"{where}: its compact base {base.module}.{base.qualname} "
+                                   f"must be a module-level record of an importable module to be "
+                                   f"compiled with it")
         pxd = base_pxd_path(base)
         if pxd is None or not os.path.isfile(pxd):
             source = os.path.basename(base.file) if base.file else base.module
-            raise TypeError(f"{where}: its compact base {base.qualname} is declared in "
-                            f"{source}, which has no build yet: build {source} first")
+            raise DeclarationError(f"{where}: its compact base {base.qualname} is declared in "
+                                   f"{source}, which has no build yet: build {source} first")
         seen[base.name] = f"{base.module}.{base.qualname}"
     for spec in specs:
         if spec.name in MODULE_NAMES:
-            raise TypeError(f"{spec.qualname}: a compiled record cannot be named {spec.name!r}, "
-                            f"a name the generated module already uses; rename the record")
+            raise DeclarationError(f"{spec.qualname}: a compiled record cannot be named "
+                                   f"{spec.name!r}, a name the generated module already uses; "
+                                   f"rename the record")
         names = [spec.name, *_names(spec).values()]
         names += [_getter_name(spec, f) for f in spec.fields]
         names += [_setter_name(spec, f) for f in spec.fields]
@@ -610,8 +612,8 @@ def check_names(specs: list) -> None:
         names += [f"_{spec.name}_getattro", f"_{spec.name}_setattro"]
         for name in names:
             if name in seen and seen[name] != spec.qualname:
-                raise TypeError(f"{spec.qualname}: generated name {name!r} collides with one of "
-                                f"{seen[name]}; rename one of the records")
+                raise DeclarationError(f"{spec.qualname}: generated name {name!r} collides with "
+                                       f"one of {seen[name]}; rename one of the records")
             seen[name] = spec.qualname
 
 
