@@ -27,9 +27,10 @@ def _layout(target: str) -> str:
             raise
         raise TargetError(f"{target}: cannot import {module_name}: {exc}") from exc
     for part in qualname.split("."):
-        if not hasattr(obj, part):
-            raise TargetError(f"{target}: {part!r} not found")
-        obj = getattr(obj, part)
+        try:
+            obj = getattr(obj, part)
+        except AttributeError as exc:
+            raise TargetError(f"{target}: {exc}") from None
     if getattr(obj, "__compact__", None) is None:
         raise TargetError(f"{target} is not a compact record")
     from . import layout

@@ -224,3 +224,15 @@ def test_what_the_build_raises_for_a_bad_declaration(tmp_path, text, error, also
         build.generate(str(path))
     assert isinstance(info.value, also)
     assert str(path) in str(info.value) or "PyObject" in str(info.value)
+
+
+def test_a_syntax_error_in_generated_code_is_not_the_declarations(tmp_path, monkeypatch):
+    """Generated functions have their own file names: their SyntaxError is a bug of compactclass,
+    not reported as "the declaration does not parse"."""
+    from compactclass import functions
+    declaration = write(tmp_path / "cli_generated_syntax.py", GEOMETRY)
+    monkeypatch.setattr(functions, "field_value_lines", lambda spec, env: ["x = ("])
+    with pytest.raises(SyntaxError) as info:
+        main(["generate", str(declaration)])
+    assert not isinstance(info.value, DeclarationSyntaxError)
+    assert info.value.filename.startswith("<compactclass generated __init__ of ")
