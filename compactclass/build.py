@@ -21,7 +21,9 @@ from dataclasses import dataclass
 
 from . import binding, files
 from .binding import pure_mode, records_of_module
+from .codegen.functions import is_generated_file
 from .codegen.module import generate_module
+from .errors import DeclarationImportError, DeclarationSyntaxError, DeclarationValueError
 
 __all__ = ["Declaration", "find_declaration", "generate", "extensions", "build_inplace"]
 
@@ -48,14 +50,14 @@ def find_declaration(path: str) -> Declaration:
     if not os.path.isfile(path):
         raise FileNotFoundError(f"{path}: no such declaration file")
     if not path.endswith(".py"):
-        raise ValueError(f"{path}: a declaration file must be a .py file")
+        raise DeclarationValueError(f"{path}: a declaration file must be a .py file")
     folder, name = os.path.split(path)
     parts = [name[:-3]]
     while os.path.isfile(os.path.join(folder, "__init__.py")):
         folder, package = os.path.split(folder)
         parts.insert(0, package)
     if not all(p.isidentifier() for p in parts):
-        raise ValueError(f"{path}: {'.'.join(parts)!r} is not an importable module name")
+        raise DeclarationValueError(f"{path}: {'.'.join(parts)!r} is not an importable module name")
     return Declaration(path, folder, ".".join(parts))
 
 
@@ -81,14 +83,20 @@ def load_specs(decl: Declaration) -> list:
             importlib.import_module(decl.module)
         specs = [s for s in records_of_module(decl.module) if "." not in s.qualname]
     except SyntaxError as exc:
-        raise SyntaxError(f"{decl.path}: the declaration does not parse: {exc}") from exc
+        if is_generated_file(exc.filename):  # compactclass's own code: a bug, not the user's
+            raise
+        message = f"{decl.path}: the declaration does not parse: {exc}"
+        raise DeclarationSyntaxError(message) from exc
+    except ImportError as exc:
+        raise DeclarationImportError(f"{decl.path}: importing the declaration failed: {exc}",
+                                     name=exc.name, path=exc.path) from exc
     finally:
         _restore_modules(decl, before, registry, parents)
         if added_root:
             with contextlib.suppress(ValueError):
                 sys.path.remove(decl.root)
     if not specs:
-        raise ValueError(f"{decl.path}: declares no module-level @compact records")
+        raise DeclarationValueError(f"{decl.path}: declares no module-level @compact records")
     return specs
 
 

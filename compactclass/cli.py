@@ -5,20 +5,42 @@ import argparse
 import importlib
 import sys
 
+from .errors import DeclarationError, DeclarationImportError, DeclarationSyntaxError
+from .codegen.functions import is_generated_file
 from .layout import format_layout
+
+
+class TargetError(LookupError):
+    """The module:Class given to ``layout`` does not name a compact record."""
 
 
 def _layout(target: str) -> str:
     module_name, _, qualname = target.partition(":")
     if not qualname:
-        raise ValueError(f"{target!r}: expected module:Class")
+        raise TargetError(f"{target!r}: expected module:Class")
     if "" not in sys.path:
         sys.path.insert(0, "")
-    obj = importlib.import_module(module_name)
+    try:
+        obj = importlib.import_module(module_name)
+    except (ImportError, SyntaxError) as exc:
+        if is_generated_file(getattr(exc, "filename", None)):  # a bug in compactclass
+            raise
+        raise TargetError(f"{target}: cannot import {module_name}: {exc}") from exc
     for part in qualname.split("."):
-        obj = getattr(obj, part)
+        try:
+            obj = getattr(obj, part)
+        except AttributeError as exc:
+            raise TargetError(f"{target}: {exc}") from None
+    if getattr(obj, "__compact__", None) is None:
+        raise TargetError(f"{target} is not a compact record")
     from . import layout
     return format_layout(layout(obj))
+
+
+# What the command line reports in one line: mistakes in what it was given. Anything else (a bug
+# in compactclass, an exception the declaration's own code raises) keeps its traceback.
+USER_ERRORS = (DeclarationError, DeclarationSyntaxError, DeclarationImportError, TargetError,
+               OSError)
 
 
 def main(argv=None) -> int:
@@ -50,8 +72,7 @@ def main(argv=None) -> int:
                 print(f"generated {decl.output('pyx')} (+ .pxd, .pyi)")
         else:
             print(_layout(args.target))
-    except (OSError, SyntaxError, TypeError, ValueError, OverflowError, ImportError,
-            AttributeError) as exc:
+    except USER_ERRORS as exc:
         print(f"compactclass {args.command}: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:  # (temporary files and folders are gone already)

@@ -15,6 +15,7 @@ import typing
 from dataclasses import MISSING, dataclass
 from typing import Any, Optional
 
+from .errors import DeclarationError, DeclarationOverflowError, DeclarationValueError
 from .kinds import Kind, SUPPORTED_TYPES_TEXT, kind_of_annotation
 
 __all__ = ["FieldSpec", "Options", "RecordSpec", "field", "FieldInfo", "build_spec", "OPTION_NAMES",
@@ -228,8 +229,8 @@ def _resolve_annotation(cls, name, annotation, where):
     try:
         return eval(annotation, namespace, dict(vars(cls)))
     except Exception as exc:
-        raise TypeError(f"{where}, field {name!r}: cannot evaluate annotation {annotation!r}: "
-                        f"{exc}") from None
+        raise DeclarationError(f"{where}, field {name!r}: cannot evaluate annotation "
+                               f"{annotation!r}: {exc}") from None
 
 
 def _is_classvar(annotation) -> bool:
@@ -241,10 +242,11 @@ def _base_spec(cls, where) -> Optional[RecordSpec]:
     compact_bases = [b for b in bases if "__compact__" in vars(b)]
     if len(bases) > len(compact_bases):
         others = ", ".join(b.__qualname__ for b in bases if b not in compact_bases)
-        raise TypeError(f"{where}: a compact record can only inherit from compact records, "
-                        f"not {others}")
+        raise DeclarationError(f"{where}: a compact record can only inherit from compact records, "
+                               f"not {others}")
     if len(compact_bases) > 1:
-        raise TypeError(f"{where}: a compact record can inherit from one compact record only")
+        raise DeclarationError(f"{where}: a compact record can inherit from one compact "
+                               f"record only")
     return compact_bases[0].__compact__.spec if compact_bases else None
 
 
@@ -252,32 +254,34 @@ def _make_field(cls, spec_name, name, annotation, value, kw_only_default, where)
     fwhere = f"{where}, field {name!r}"
     if keyword.iskeyword(name) or (name.startswith("__") and name.endswith("__")) \
             or name.startswith("__cc_") or name in RESERVED_FIELD_NAMES:
-        raise TypeError(f"{fwhere}: the name is reserved (dunder names, names starting with "
-                        f"__cc_, and {', '.join(sorted(RESERVED_FIELD_NAMES))} cannot be fields)")
+        raise DeclarationError(f"{fwhere}: the name is reserved (dunder names, names starting "
+                               f"with __cc_, and {', '.join(sorted(RESERVED_FIELD_NAMES))} "
+                               f"cannot be fields)")
     if name in CYTHON_KEYWORDS:
-        raise TypeError(f"{fwhere}: the name is reserved: {name!r} is a Cython keyword, so the "
-                        f"compiled record cannot have a field of that name")
+        raise DeclarationError(f"{fwhere}: the name is reserved: {name!r} is a Cython keyword, "
+                               f"so the compiled record cannot have a field of that name")
     kind = kind_of_annotation(annotation)
     if kind is None:
-        raise TypeError(f"{fwhere}: unsupported annotation {annotation!r}; supported field "
-                        f"types are {SUPPORTED_TYPES_TEXT}")
+        raise DeclarationError(f"{fwhere}: unsupported annotation {annotation!r}; supported field "
+                               f"types are {SUPPORTED_TYPES_TEXT}")
     info = value if isinstance(value, _FieldInfo) else field(default=value)
     if isinstance(value, (dataclasses.Field,)):
-        raise TypeError(f"{fwhere}: use compactclass.field(), not dataclasses.field()")
+        raise DeclarationError(f"{fwhere}: use compactclass.field(), not dataclasses.field()")
     if info.default is not MISSING and info.default_factory is not MISSING:
-        raise ValueError(f"{fwhere}: cannot specify both default and default_factory")
+        raise DeclarationValueError(f"{fwhere}: cannot specify both default and default_factory")
     if info.default_factory is not MISSING and not callable(info.default_factory):
-        raise TypeError(f"{fwhere}: default_factory must be callable, got "
-                        f"{info.default_factory!r}")
+        raise DeclarationError(f"{fwhere}: default_factory must be callable, got "
+                               f"{info.default_factory!r}")
     default = info.default
     if default is not MISSING:
         if type(default).__hash__ is None:
-            raise ValueError(f"{fwhere}: mutable default {type(default)} is not allowed: use "
-                             f"default_factory")
+            raise DeclarationValueError(f"{fwhere}: mutable default {type(default)} is not "
+                                        f"allowed: use default_factory")
         try:
             default = kind.convert(f"{spec_name}.{name}", default)
         except (TypeError, OverflowError) as exc:
-            raise type(exc)(f"{fwhere}: invalid default {default!r}: {exc}") from None
+            error = DeclarationOverflowError if isinstance(exc, OverflowError) else DeclarationError
+            raise error(f"{fwhere}: invalid default {default!r}: {exc}") from None
     metadata = types.MappingProxyType(dict(info.metadata)) if info.metadata else None
     kw_only = kw_only_default if info.kw_only is MISSING else bool(info.kw_only)
     return FieldSpec(name=name, kind=kind, annotation=annotation, default=default,
@@ -294,20 +298,20 @@ def _own_fields(cls, options: Options, where) -> list:
         annotation = _resolve_annotation(cls, name, raw, where)
         if annotation is dataclasses.KW_ONLY:
             if marker is not None:  # as dataclasses: a second marker is a mistake
-                raise TypeError(f"{where}, field {name!r}: KW_ONLY was already given (field "
-                                f"{marker!r})")
+                raise DeclarationError(f"{where}, field {name!r}: KW_ONLY was already given (field "
+                                       f"{marker!r})")
             kw_only, marker = True, name
             continue
         if _is_classvar(annotation):
             continue
         if isinstance(annotation, dataclasses.InitVar) or annotation is dataclasses.InitVar:
-            raise TypeError(f"{where}, field {name!r}: InitVar is not supported by compact "
-                            f"records")
+            raise DeclarationError(f"{where}, field {name!r}: InitVar is not supported by compact "
+                                   f"records")
         fields.append(_make_field(cls, cls.__qualname__, name, annotation,
                                   namespace.get(name, MISSING), kw_only, where))
     for name, value in namespace.items():
         if isinstance(value, _FieldInfo) and name not in annotations:
-            raise TypeError(f"{where}: {name!r} is a field() without a type annotation")
+            raise DeclarationError(f"{where}: {name!r} is a field() without a type annotation")
     return fields
 
 
@@ -319,8 +323,8 @@ def _check_field_order(fields, where):
         if f.has_default:
             seen_default = f
         elif seen_default is not None:
-            raise TypeError(f"{where}, field {f.name!r}: non-default argument {f.name!r} follows "
-                            f"default argument {seen_default.name!r}")
+            raise DeclarationError(f"{where}, field {f.name!r}: non-default argument "
+                                   f"{f.name!r} follows default argument {seen_default.name!r}")
 
 
 def _hash_action(options: Options, cls) -> str:
@@ -328,7 +332,8 @@ def _hash_action(options: Options, cls) -> str:
     explicit = not (class_hash is MISSING or (class_hash is None and "__eq__" in vars(cls)))
     if options.unsafe_hash:
         if explicit:
-            raise TypeError(f"Cannot overwrite attribute __hash__ in class {cls.__qualname__}")
+            raise DeclarationError(f"Cannot overwrite attribute __hash__ in class "
+                                   f"{cls.__qualname__}")
         return "add"
     if not options.eq or explicit:
         return ""
@@ -339,12 +344,13 @@ def _user_specials(cls, options: Options, where) -> tuple:
     namespace = vars(cls)
     for name in FORBIDDEN_SPECIALS:
         if name in namespace:
-            raise TypeError(f"{where}: compact records cannot define {name}")
+            raise DeclarationError(f"{where}: compact records cannot define {name}")
     if options.order:
         for name in ("__lt__", "__le__", "__gt__", "__ge__"):
             if name in namespace:
-                raise TypeError(f"Cannot overwrite attribute {name} in class {cls.__qualname__}."
-                                f" Consider using functools.total_ordering")
+                raise DeclarationError(f"Cannot overwrite attribute {name} in class "
+                                       f"{cls.__qualname__}. Consider using "
+                                       f"functools.total_ordering")
     found = []
     for name in SLOT_SPECIALS:
         value = namespace.get(name, MISSING)
@@ -359,31 +365,33 @@ def check_options(options: dict, cls=None) -> Options:
     where = f"{_declared_at(cls)}: " if cls is not None else ""
     unknown = sorted(set(options) - set(OPTION_NAMES))
     if unknown:
-        raise TypeError(f"{where}compact() got unexpected option(s) "
-                        f"{', '.join(map(repr, unknown))}; valid options are "
-                        f"{', '.join(OPTION_NAMES)}")
+        raise DeclarationError(f"{where}compact() got unexpected option(s) "
+                               f"{', '.join(map(repr, unknown))}; valid options are "
+                               f"{', '.join(OPTION_NAMES)}")
     opts = Options(**{k: bool(v) for k, v in options.items()})
     if opts.order and not opts.eq:
-        raise ValueError(f"{where}eq must be true if order is true")
+        raise DeclarationValueError(f"{where}eq must be true if order is true")
     return opts
 
 
 def build_spec(cls, options: Options) -> RecordSpec:
-    """Validate a declared class and describe it. Raises TypeError/ValueError/OverflowError."""
+    """Validate a declared class and describe it. Raises DeclarationError (or its ValueError
+    and OverflowError subclasses)."""
     where = _declared_at(cls)
     if "__slots__" in vars(cls):
-        raise TypeError(f"{where}: already specifies __slots__ (compact records store their "
-                        f"fields in C)")
+        raise DeclarationError(f"{where}: already specifies __slots__ (compact records store their "
+                               f"fields in C)")
     base = _base_spec(cls, where)
     if base is not None and base.options.frozen != options.frozen:
-        raise TypeError(f"{where}: cannot inherit {'non-' if base.options.frozen else ''}frozen "
-                        f"record from a {'' if base.options.frozen else 'non-'}frozen one")
+        raise DeclarationError(f"{where}: cannot inherit "
+                               f"{'non-' if base.options.frozen else ''}frozen record from a "
+                               f"{'' if base.options.frozen else 'non-'}frozen one")
     own = _own_fields(cls, options, where)
     inherited = base.fields if base else ()
     for f in own:
         if any(b.name == f.name for b in inherited):
-            raise TypeError(f"{where}, field {f.name!r}: already defined by base record "
-                            f"{base.qualname} (a C layout cannot change an inherited field)")
+            raise DeclarationError(f"{where}, field {f.name!r}: already defined by base record "
+                                   f"{base.qualname} (a C layout cannot change an inherited field)")
     fields = tuple(inherited) + tuple(own)
     _check_field_order(fields, where)
     module = sys.modules.get(cls.__module__)

@@ -129,6 +129,7 @@ def test_bad_declaration(builder, case):
     name, path = builder.write(HEADER + body, name=f"bad_decl_{ident}")
     with pytest.raises(exc_type) as info:
         builder.build(HEADER + body, name=name, compile=False)
+    assert isinstance(info.value, compactclass.DeclarationError)   # a TypeError too
     message = str(info.value)
     for word in words:
         assert word.replace("{file}", path.name) in message, (word, message)
@@ -235,6 +236,7 @@ def test_bad_constructor_call(mode, case):
     before = live_blocks(cls)
     with pytest.raises(exc_type) as info:
         cls(*args, **kwargs)
+    assert not isinstance(info.value, compactclass.DeclarationError)  # a value's error
     for word in words:
         assert word in str(info.value), (word, str(info.value))
     assert live_blocks(cls) == before  # the half-built record went back to the arena
@@ -270,6 +272,7 @@ def test_bad_setattr_leaves_record_unchanged(mode, case):
     before = snapshot(obj)
     with pytest.raises(exc_type) as info:
         setattr(obj, name, value)
+    assert not isinstance(info.value, compactclass.DeclarationError)
     for word in words:
         assert word in str(info.value), (word, str(info.value))
     assert snapshot(obj) == before
@@ -369,6 +372,7 @@ def test_bad_pickle(compiled, ident):
     before = {cls: live_blocks(cls) for cls in (compiled.Point, compiled.Frozen)}
     with pytest.raises(exc_type) as info:
         thunk()
+    assert not isinstance(info.value, compactclass.DeclarationError)
     for word in words:
         assert word in str(info.value), (word, str(info.value))
     assert {cls: live_blocks(cls) for cls in before} == before

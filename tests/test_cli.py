@@ -10,6 +10,8 @@ import textwrap
 import pytest
 
 from compactclass import build
+from compactclass.errors import (DeclarationError, DeclarationImportError,
+                                 DeclarationSyntaxError, DeclarationValueError)
 from compactclass.cli import main
 
 GEOMETRY = """
@@ -150,3 +152,87 @@ def test_module_entry_point(tmp_path):
     assert result.returncode == 1
     assert result.stderr.startswith("compactclass generate: error: ")
     assert "no such declaration file" in result.stderr
+
+
+@pytest.mark.parametrize("error", [TypeError, AttributeError, ValueError, KeyError, SyntaxError,
+                                   ImportError])
+@pytest.mark.parametrize("command", ["generate", "build"])
+def test_an_internal_error_is_not_reported_as_a_user_error(tmp_path, monkeypatch, command, error):
+    """Only mistakes in what the command line was given become one-line messages: a bug in
+    compactclass (any other exception, plain TypeError and SyntaxError included) propagates."""
+    declaration = write(tmp_path / "cli_internal.py", GEOMETRY)
+
+    def broken(*args, **kwargs):
+        raise error("an internal bug")
+
+    monkeypatch.setattr(build, "generate", broken)
+    with pytest.raises(error, match="an internal bug"):
+        main([command, str(declaration)])
+
+
+def test_an_internal_error_exits_with_a_traceback(tmp_path):
+    declaration = write(tmp_path / "cli_internal_proc.py", GEOMETRY)
+    script = ("import sys\n"
+              "from compactclass import build, cli\n"
+              "def broken(path):\n"
+              "    raise AttributeError('an internal bug')\n"
+              "build.generate = broken\n"
+              f"sys.exit(cli.main(['generate', {str(declaration)!r}]))\n")
+    result = run(["-c", script], tmp_path)
+    assert result.returncode != 0
+    assert "Traceback" in result.stderr and "AttributeError: an internal bug" in result.stderr
+    assert "compactclass generate: error" not in result.stderr
+
+
+def test_an_error_of_the_declarations_own_code_keeps_its_traceback(tmp_path, capsys):
+    declaration = write(tmp_path / "cli_own_code.py", GEOMETRY + "\nSCALE = 1 / 0\n")
+    with pytest.raises(ZeroDivisionError):
+        main(["generate", str(declaration)])
+
+
+@pytest.mark.parametrize("command", ["generate", "build"])
+def test_a_declaration_error_is_one_line(tmp_path, capsys, monkeypatch, command):
+    """DeclarationError (and its ValueError/OverflowError kinds) is what the command line
+    reports, wherever it is raised."""
+    declaration = write(tmp_path / "cli_decl_error.py", GEOMETRY)
+
+    def rejecting(*args, **kwargs):
+        raise DeclarationValueError("cli_decl_error.py: class Point: something is wrong")
+
+    monkeypatch.setattr(build, "generate", rejecting)
+    monkeypatch.setattr(build, "build_inplace", rejecting)
+    assert main([command, str(declaration)]) == 1
+    err = capsys.readouterr().err
+    assert err == f"compactclass {command}: error: cli_decl_error.py: class Point: something " \
+                  f"is wrong\n"
+
+
+@pytest.mark.parametrize("text, error, also", [
+    ("from compactclass import compact, i32\n@compact(order=True, eq=False)\nclass R:\n"
+     "    x: i32\n", DeclarationValueError, ValueError),
+    ("from compactclass import compact, u8\n@compact\nclass R:\n    x: u8 = 300\n",
+     DeclarationError, OverflowError),
+    ("from compactclass import compact, i32\n@compact\nclass int32_t:\n    x: i32 = 0\n",
+     DeclarationError, TypeError),
+    ("X = 1\n", DeclarationValueError, ValueError),
+    ("class :\n", DeclarationSyntaxError, SyntaxError),
+    ("import no_such_module_xyz\n", DeclarationImportError, ImportError),
+])
+def test_what_the_build_raises_for_a_bad_declaration(tmp_path, text, error, also):
+    path = write(tmp_path / "cli_raises.py", text)
+    with pytest.raises(error) as info:
+        build.generate(str(path))
+    assert isinstance(info.value, also)
+    assert str(path) in str(info.value) or "int32_t" in str(info.value)
+
+
+def test_a_syntax_error_in_generated_code_is_not_the_declarations(tmp_path, monkeypatch):
+    """Generated functions have their own file names: their SyntaxError is a bug of compactclass,
+    not reported as "the declaration does not parse"."""
+    from compactclass.codegen import functions
+    declaration = write(tmp_path / "cli_generated_syntax.py", GEOMETRY)
+    monkeypatch.setattr(functions, "field_value_lines", lambda spec, env: ["x = ("])
+    with pytest.raises(SyntaxError) as info:
+        main(["generate", str(declaration)])
+    assert not isinstance(info.value, DeclarationSyntaxError)
+    assert info.value.filename.startswith("<compactclass generated __init__ of ")

@@ -12,12 +12,14 @@ import dataclasses
 import gc
 import importlib
 import inspect
+import linecache
 import math
 import os
 import shutil
 import struct
 import subprocess
 import sys
+import traceback
 import tracemalloc
 import warnings
 import weakref
@@ -329,6 +331,48 @@ def test_defaults_and_default_factory(rec, dc):
     assert (given.hidden, given.tagged, given.k) == (3, 0, 9)
     assert rec.KwOnly(a=1).b == 2
     assert rec.AllTypes() == rec.AllTypes(0, 0, 0, 0, 0, 0, 0, 0, 0.0, 0.0, False)
+
+
+class _FailingList(list):
+    def append(self, item):
+        raise RuntimeError("the factory failed")
+
+
+def test_traceback_shows_the_generated_init_line(rec, monkeypatch):
+    """Functions built with exec keep their source in linecache: a traceback through the
+    generated __init__ (the fallback's, or the compiled class's binder, which runs the
+    factories) shows its line."""
+    monkeypatch.setattr(sys.modules[rec.__name__], "factory_calls", _FailingList())
+    with pytest.raises(RuntimeError, match="the factory failed") as info:
+        rec.Options(1)
+    text = "".join(traceback.format_exception(info.value))
+    filename = f"<compactclass generated __init__ of {rec.__name__}.Options"
+    [frame] = [f for f in traceback.extract_tb(info.value.__traceback__)
+               if f.filename.startswith(filename)]
+    assert frame.line == "serial = __cc_factory_serial() if serial is __cc_HAS_FACTORY else serial"
+    assert f'File "{frame.filename}", line {frame.lineno}, in __init__\n    {frame.line}\n' \
+        in text
+
+
+def test_traceback_shows_the_generated_line_of_a_value_check(pure):
+    with pytest.raises(TypeError, match="Point.y") as info:
+        pure.Point(1, "2")
+    text = "".join(traceback.format_exception(info.value))
+    assert f'File "<compactclass generated __init__ of {pure.__name__}.Point>"' in text
+    assert "__cc_set(__cc_self, 'y', __cc_conv_y(y))" in text
+
+
+def test_generated_sources_share_a_linecache_name_only_when_equal():
+    from compactclass.codegen.functions import make_function
+    one = make_function("f", "Same.f", [], ["return 1"], {}, "linecache_mod")
+    again = make_function("f", "Same.f", [], ["return 1"], {}, "linecache_mod")
+    other = make_function("f", "Same.f", [], ["return 2"], {}, "linecache_mod")
+    assert one.__code__.co_filename == again.__code__.co_filename \
+        == "<compactclass generated f of linecache_mod.Same>"
+    assert other.__code__.co_filename == "<compactclass generated f of linecache_mod.Same-1>"
+    assert linecache.getline(other.__code__.co_filename, 2) == "    return 2\n"
+    linecache.checkcache()       # entries without an mtime stay
+    assert linecache.getline(one.__code__.co_filename, 2) == "    return 1\n"
 
 
 REPR_CASES = [

@@ -14,8 +14,8 @@ from typing import Annotated, ClassVar, List, Optional
 
 import pytest
 
-from compactclass import (compact, f32, f64, field, i8, i16, i32, i64, u8, u16, u32, u64,
-                          is_compiled)
+from compactclass import (DeclarationError, compact, f32, f64, field, i8, i16, i32, i64, u8,
+                          u16, u32, u64, is_compiled)
 from compactclass.spec import (CYTHON_KEYWORDS, GENERATOR_VERSION, OPTION_NAMES, Options,
                                RecordSpec, build_spec)
 from compactclass.kinds import SUPPORTED_TYPES_TEXT, kind_of_annotation
@@ -508,6 +508,24 @@ def test_errors_name_the_file_and_line_of_the_class():
             x: str
     assert f"{HERE}:{line}: class test_errors_name_the_file_and_line_of_the_class.<locals>.Rec, " \
            f"field 'x': unsupported annotation <class 'str'>" in str(exc.value)
+
+
+@pytest.mark.parametrize("body, options, also", [
+    ("    x: str\n", None, TypeError),
+    ("    x: u8 = 'a'\n", None, TypeError),
+    ("    x: u8 = 256\n", None, OverflowError),
+    ("    x: i32 = field(default=[])\n", None, ValueError),
+    ("    x: i32 = field(default=1, default_factory=int)\n", None, ValueError),
+    ("    x: i32\n", "order=True, eq=False", ValueError),
+], ids=["annotation", "default_type", "default_range", "mutable_default", "default_and_factory",
+        "order_without_eq"])
+def test_declaration_errors_keep_their_builtin_type(body, options, also):
+    """Every declaration mistake is a DeclarationError (a TypeError), and the ones dataclasses
+    report as ValueError, or an out-of-range default, are that as well."""
+    with pytest.raises(DeclarationError) as exc:
+        declare(body, options=options)
+    assert isinstance(exc.value, TypeError) and isinstance(exc.value, also)
+    assert_names(exc, field="x" if options is None else None)
 
 
 def test_build_spec_is_the_plain_entry_point():

@@ -6,11 +6,12 @@ from :func:`init_function`, so both modes accept the same calls and raise the sa
 """
 from __future__ import annotations
 
+import linecache
 from dataclasses import MISSING
 
 from ..spec import RecordSpec
 
-__all__ = ["HAS_FACTORY", "init_function", "make_function", "tuple_expr"]
+__all__ = ["HAS_FACTORY", "init_function", "make_function", "tuple_expr", "is_generated_file"]
 
 
 class _HasFactory:
@@ -24,11 +25,39 @@ HAS_FACTORY = _HasFactory()
 SELF = "__cc_self"
 
 
-def make_function(name: str, qualname: str, params: list, body: list, env: dict):
-    """Define ``def name(params): body`` with globals ``env`` and the given __qualname__."""
+_GENERATED = "<compactclass generated "
+
+
+def is_generated_file(filename) -> bool:
+    """Whether a code object's filename is that of a function made by make_function."""
+    return isinstance(filename, str) and filename.startswith(_GENERATED)
+
+
+def _cache_source(filename: str, source: str) -> str:
+    """Put source into linecache under filename, as attrs does, so tracebacks and debuggers
+    show its lines; a different source under a taken name gets a numbered name. (An mtime of
+    None keeps linecache.checkcache from dropping the entry.)"""
+    entry = (len(source), None, source.splitlines(True), filename)
+    base, count = filename, 0
+    while linecache.cache.setdefault(filename, entry) != entry:
+        count += 1
+        filename = f"{base[:-1]}-{count}>"
+        entry = (*entry[:3], filename)
+    return filename
+
+
+def make_function(name: str, qualname: str, params: list, body: list, env: dict,
+                  module: str = ""):
+    """Define ``def name(params): body`` with globals ``env`` and the given __qualname__.
+
+    The source is compiled under a filename naming the function (``<compactclass generated
+    __init__ of geometry.Point>``, module when given) and kept in linecache."""
     source = f"def {name}({', '.join(params)}):\n" + "".join(f"    {line}\n" for line in body)
+    owner = qualname.rpartition(".")[0] or qualname
+    filename = _cache_source(f"{_GENERATED}{name} of {module + '.' if module else ''}{owner}>",
+                             source)
     namespace: dict = {}
-    exec(source, dict(env), namespace)
+    exec(compile(source, filename, "exec"), dict(env), namespace)
     fn = namespace[name]
     fn.__qualname__ = qualname
     return fn
@@ -78,7 +107,8 @@ def init_function(spec: RecordSpec, tail: list, env: dict):
     env = {**env, "__cc_HAS_FACTORY": HAS_FACTORY}
     params = [SELF, *init_parameters(spec, env)]
     body = field_value_lines(spec, env) + tail
-    return make_function("__init__", f"{spec.qualname}.__init__", params, body or ["pass"], env)
+    return make_function("__init__", f"{spec.qualname}.__init__", params, body or ["pass"], env,
+                         spec.module)
 
 
 def binder(spec: RecordSpec):

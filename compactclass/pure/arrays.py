@@ -3,7 +3,7 @@
 One generic class factory, parametrised by the record's spec and item layout. Records are
 stored in a ``bytearray`` packed with ``struct`` in exactly the compiled array's C layout
 (array_format.ItemLayout), so both modes hold the same bytes, export the same NumPy dtype and
-load each other's pickles. Values are checked with compactclass.checks, so errors read the
+load each other's pickles. Values are checked by their kinds (compactclass.kinds), so errors read the
 same as in compiled mode. See compactclass.arrays for the behaviour both modes share.
 
 Exports: the bytearray itself refuses to resize while NumPy holds a view of it (from

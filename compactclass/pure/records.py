@@ -3,7 +3,7 @@
 Used when no matching compiled build exists (or with COMPACTCLASS_PURE=1). It is a slotted
 class whose methods are built from the same spec as the generated Cython code and follow the
 same rules: the same checks and messages (compactclass.kinds), the same ``__init__`` signature
-(compactclass.functions), the same repr, comparisons, hashing and pickles.
+(compactclass.codegen.functions), the same repr, comparisons, hashing and pickles.
 """
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ def _setattr(spec: RecordSpec):
         body = ["convert = __cc_converters.get(name)",
                 f"__cc_set({SELF}, name, value if convert is None else convert(value))"]
     return make_function("__setattr__", f"{spec.qualname}.__setattr__", [SELF, "name", "value"],
-                         body, env)
+                         body, env, spec.module)
 
 
 def _delattr(spec: RecordSpec):
@@ -61,13 +61,14 @@ def _delattr(spec: RecordSpec):
     on_field = (f"__cc_frozen({SELF}, name, True)" if spec.options.frozen
                 else "raise __cc_delete_error(f'{__cc_qualname}.{name}')")
     body = ["if name in __cc_fields:", f"    {on_field}", f"__cc_del({SELF}, name)"]
-    return make_function("__delattr__", f"{spec.qualname}.__delattr__", [SELF, "name"], body, env)
+    return make_function("__delattr__", f"{spec.qualname}.__delattr__", [SELF, "name"], body, env,
+                         spec.module)
 
 
 def _planned(spec: RecordSpec, method: Method):
     params = [SELF] if method.name in ("__repr__", "__hash__") else [SELF, "other"]
     return make_function(method.name, f"{spec.qualname}.{method.name}", params,
-                         python_source(method, SELF), {})
+                         python_source(method, SELF), {}, spec.module)
 
 
 def _reduce(spec: RecordSpec, name: str = "__reduce__"):
@@ -85,7 +86,8 @@ def _reduce(spec: RecordSpec, name: str = "__reduce__"):
                           "if cls.__compact__.cls is cls:  # not a plain subclass",
                           f"    return __cc_restore, (cls, {spec.signature_text!r}, values)",
                           f"return __cc_reduce_subclass({SELF}, {spec.signature_text!r}, values)"],
-                         {"__cc_restore": restore_v1, "__cc_reduce_subclass": reduce_subclass})
+                         {"__cc_restore": restore_v1, "__cc_reduce_subclass": reduce_subclass},
+                         spec.module)
 
 
 def _new(spec: RecordSpec):
