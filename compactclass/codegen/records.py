@@ -345,10 +345,12 @@ def module_setup(spec: RecordSpec) -> list:
              f"_cc_r.record_setup({spec.name}, &{names.private(spec, 'record')}, [{offsets}])",
              f"{probe} = None",
              f"_cc_r.cc_type_set_attro({t}, {names.private(spec, 'getattro')}, {setattro})",
-             "if _cc_r.CC_USE_ARENA:",
-             f"{INDENT}{names.private(spec, 'arena')} = _cc_r.new_type_arena({spec.name})",
-             f"{INDENT}_cc_r.cc_type_set_alloc({t}, {names.private(spec, 'alloc')}, "
-             f"{names.private(spec, 'free')})"]
+             # The arena hands out objects without a GC header: plain data only
+             *([] if not spec.plain_data else [
+                 "if _cc_r.CC_USE_ARENA:",
+                 f"{INDENT}{names.private(spec, 'arena')} = _cc_r.new_type_arena({spec.name})",
+                 f"{INDENT}_cc_r.cc_type_set_alloc({t}, {names.private(spec, 'alloc')}, "
+                 f"{names.private(spec, 'free')})"])]
     if generated_init(spec):
         lines.append(f"_cc_r.cc_type_set_vectorcall({t}, "
                      f"<_cc_r.cc_vectorcall_fn>{names.private(spec, 'vectorcall')})")

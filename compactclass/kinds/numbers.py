@@ -23,7 +23,7 @@ from typing import Annotated
 from .base import Kind
 from .messages import range_error, type_error
 
-__all__ = ["IntKind", "FloatKind", "BoolKind", "KINDS", "i8", "i16", "i32", "i64", "u8",
+__all__ = ["IntKind", "FloatKind", "BoolKind", "KINDS", "kind_of", "i8", "i16", "i32", "i64", "u8",
            "u16", "u32", "u64", "f32", "f64"]
 
 
@@ -184,6 +184,23 @@ f64 = Annotated[float, KINDS["f64"]]
 
 #: bare annotations and the kind they mean
 BARE = {int: KINDS["i64"], float: KINDS["f64"], bool: KINDS["bool"]}
+
+
+
+def kind_of(annotation):
+    """The number kind of ``i32`` (``Annotated[int, <kind>]``), bare ``int``/``float``/``bool``,
+    or None."""
+    try:
+        if annotation in BARE:
+            return BARE[annotation]
+    except TypeError:           # an unhashable annotation
+        return None
+    for kind in getattr(annotation, "__metadata__", ()):
+        if isinstance(kind, Kind) and kind in KINDS.values() and \
+                getattr(annotation, "__origin__", None) is kind.python_type:
+            return kind
+    return None
+
 
 SUPPORTED_TEXT = ("i8, i16, i32, i64, u8, u16, u32, u64, f32, f64, bool, int (= i64), "
                   "float (= f64)")

@@ -174,8 +174,7 @@ cdef class ColumnProperty:
 
     cdef int _check(self, object obj) except -1:
         if not PyObject_TypeCheck(obj, <PyTypeObject *>self.owner):
-            raise TypeError(f"descriptor {self.name!r} for {self.owner.__name__!r} objects "
-                            f"doesn't apply to a {type(obj).__name__!r} object")
+            raise _messages.foreign_self_error(self.name, self.owner, obj)
         return 0
 
     def __get__(self, obj, objtype):
@@ -186,13 +185,11 @@ cdef class ColumnProperty:
 
     def __set__(self, obj, value):
         self._check(obj)
-        raise AttributeError(f"attribute {self.name!r} of {self.owner.__name__!r} objects is "
-                             f"not writable (write through the column: a.{self.name}[:] = ...)")
+        raise _messages.column_attribute_error(self.name, self.owner)
 
     def __delete__(self, obj):
         self._check(obj)
-        raise AttributeError(f"attribute {self.name!r} of {self.owner.__name__!r} objects is "
-                             f"not writable")
+        raise _messages.column_attribute_error(self.name, self.owner)
 
     @property
     def __doc__(self):
@@ -217,7 +214,7 @@ cdef int _install_columns(type cls, const cc_array_kind *kind) except -1:
 cdef int array_register(type cls, const cc_array_kind *kind) except -1:
     """Called by a generated module, once for each array class it defines."""
     if not issubclass(cls, RecordArray) or kind == NULL:
-        raise TypeError(f"array_register: {cls!r} is not a record array class")
+        raise _messages.not_array_class_error(cls)
     _array_kinds[<uintptr_t><PyObject *>cls] = <uintptr_t>kind
     register_record_type(cls)
     _install_columns(cls, kind)
@@ -232,8 +229,7 @@ cdef const cc_array_kind *_kind_of_type(object cls) except NULL:
         if address is not None:
             return <const cc_array_kind *><uintptr_t>address
         t = t.tp_base
-    raise TypeError(f"{(<object>cls).__name__}: use the Array of a compact record "
-                    f"(Point.Array), not RecordArray itself or a class derived from it alone")
+    raise _messages.kindless_array_error((<object>cls).__name__)
 
 
 cdef RecordArray _fresh(object cls, const cc_array_kind *kind):
@@ -263,10 +259,10 @@ cdef int _vec_ok(int err, RecordArray array) except -1:
     if err == CC_OK:
         return 0
     if err == CC_ENOMEM or err == CC_EOVERFLOW:
-        raise MemoryError(f"{_what(array)}: out of memory")
+        raise _messages.out_of_memory_error(_what(array))
     if err == CC_ERANGE:
-        raise IndexError(f"{_what(array)} index out of range")
-    raise SystemError(f"{_what(array)}: {cc_strerror(err).decode()}")
+        raise _messages.index_error(_what(array))
+    raise _messages.storage_error(_what(array), cc_strerror(err).decode())
 
 cdef int _check_resizable(RecordArray a) except -1:
     if a.exports > 0:
@@ -275,20 +271,18 @@ cdef int _check_resizable(RecordArray a) except -1:
 
 cdef int _check_growth(RecordArray a, Py_ssize_t length, Py_ssize_t extra) except -1:
     if extra > _max_len(a.kind.itemsize) - length:
-        raise MemoryError(f"{_what(a)}: {length} + {extra} records of {a.kind.itemsize} bytes "
-                          f"do not fit in memory")
+        raise _messages.growth_error(_what(a), length, extra, a.kind.itemsize)
     return 0
 
 cdef Py_ssize_t _index(RecordArray a, object index) except -1:
     cdef Py_ssize_t raw = PyNumber_AsSsize_t(index, IndexError)     # may run __index__
     cdef Py_ssize_t i = _normalize(raw, _len(a))                     # so the length after it
     if i < 0:
-        raise IndexError(f"{_what(a)} index out of range")
+        raise _messages.index_error(_what(a))
     return i
 
 cdef int _index_type_error(RecordArray a, object index) except -1:
-    raise TypeError(f"{_what(a)} indices must be integers or slices, not "
-                    f"{type(index).__name__}")
+    raise _messages.index_type_error(_what(a), index)
 
 cdef Py_ssize_t _slice(RecordArray a, object index, Py_ssize_t *start, Py_ssize_t *stop,
                        Py_ssize_t *step) except -1:
@@ -383,7 +377,7 @@ cdef int _pack_all(RecordArray a, cc_vec *out, object values) except -1:
         _vec_ok(cc_vec_reserve(out, <size_t>min(hint, _max_len(a.kind.itemsize))), a)
     for value in values:
         if <Py_ssize_t>out.len >= _max_len(a.kind.itemsize):
-            raise MemoryError(f"{_what(a)}: too many records")
+            raise _messages.too_many_records_error(_what(a))
         _vec_ok(cc_vec_push(out, NULL), a)
         a.kind.pack(cc_vec_at(out, out.len - 1), value)
     return 0
@@ -436,7 +430,7 @@ cdef class RecordArray:
         cdef const cc_array_kind *kind = _kind_of_type(cls)
         cdef Py_ssize_t count = PyNumber_AsSsize_t(n, OverflowError)
         if count < 0:
-            raise ValueError(f"{kind.what.decode()}.zeros: negative count {count}")
+            raise _messages.negative_count_error(kind.what.decode(), count)
         cdef RecordArray new = _fresh(cls, kind)
         _check_growth(new, 0, count)
         _vec_ok(cc_vec_reserve(&new.vec, <size_t>count), new)
@@ -449,7 +443,7 @@ cdef class RecordArray:
         NumPy structured array, another array's memoryview) with the same item layout.
         ValueError names the first difference (item size, field names or types, length)."""
         cdef const cc_array_kind *kind = _kind_of_type(cls)
-        where = f"{kind.what.decode()}.frombuffer"
+        where = _messages.frombuffer_where(kind.what.decode())
         flat, count = _arrays.buffer_records(cls.__compact_array__.item, obj, where)
         cdef RecordArray new = _fresh(cls, kind)
         _assign_bytes(new, flat, count)
@@ -556,11 +550,11 @@ cdef class RecordArray:
     def pop(self, index=-1):
         """Remove and return the record at index (default last)."""
         if self.vec.len == 0:
-            raise IndexError(f"pop from empty {_what(self)}")
+            raise _messages.pop_empty_error(_what(self))
         cdef Py_ssize_t raw = PyNumber_AsSsize_t(index, IndexError)     # may run __index__
         cdef Py_ssize_t i = _normalize(raw, _len(self))
         if i < 0:
-            raise IndexError(f"{_what(self)}.pop index out of range")
+            raise _messages.pop_index_error(_what(self))
         _check_resizable(self)
         record = _unpack(self.kind, _at(self, i))
         _vec_ok(cc_vec_remove(&self.vec, <size_t>i, 1), self)
@@ -579,7 +573,7 @@ cdef class RecordArray:
         """Index of the first record equal to value in [start, stop) (ValueError if none)."""
         cdef Py_ssize_t i = _find(self, value, start, stop, True)
         if i < 0:
-            raise ValueError(f"{_what(self)}.index(x): x not in array")
+            raise _messages.not_in_array_error(_what(self))
         return i
 
     def count(self, value):
@@ -739,9 +733,8 @@ cdef int array_check_item(str record, size_t size, size_t expected_size, list of
                           list expected_offsets) except -1:
     """The C compiler laid the item struct out as compactclass.array_format says."""
     if size != expected_size or offsets != expected_offsets:
-        raise ImportError(f"{record}.Array: the C compiler laid out {size}-byte items with "
-                          f"fields at {offsets}; expected {expected_size} bytes at "
-                          f"{expected_offsets}")
+        raise _messages.item_layout_error(record, size, offsets, expected_size,
+                                          expected_offsets)
     return 0
 
 
@@ -752,7 +745,7 @@ cdef int _assign_bytes(RecordArray a, object flat, Py_ssize_t count) except -1:
     PyObject_GetBuffer(flat, &buf, PyBUF_SIMPLE)
     try:
         if <size_t>buf.len != <size_t>count * a.kind.itemsize:
-            raise ValueError(f"{_what(a)}: {buf.len} bytes are not {count} records")
+            raise _messages.byte_count_error(_what(a), buf.len, count)
         _check_resizable(a)
         _vec_ok(cc_vec_assign(&a.vec, buf.buf, <size_t>count), a)
     finally:
@@ -807,8 +800,7 @@ cdef int _set_slice(RecordArray a, object index, object values) except -1:
         count = _slice(a, index, &start, &stop, &step)
         if step != 1:
             if n != count:
-                raise ValueError(f"attempt to assign sequence of size {n} to extended slice "
-                                 f"of size {count}")
+                raise _messages.extended_slice_error(n, count)
             for k in range(count):
                 memcpy(_at(a, start + k * step), cc_vec_at(&tmp, <size_t>k), size)
             return 0
@@ -896,8 +888,8 @@ cdef class RecordColumn:
     def __cinit__(self, RecordArray array not None, str name not None):
         cdef const cc_field *f = _field_named(array.kind, name)
         if f == NULL:
-            raise AttributeError(f"{_what(array)}: {array.kind.record.qualname.decode()} has "
-                                 f"no field {name!r}")
+            raise _messages.no_field_error(_what(array), array.kind.record.qualname.decode(),
+                                           name)
         self.array, self.name, self.field = array, name, f
         self.offset = _item_offset(array.kind, f)
         self.ctype_name = f.kind.decode()
@@ -960,8 +952,7 @@ cdef class RecordColumn:
                 self._convert(values[k], converted + size * k)
             count = _slice(self.array, index, &start, &stop, &step)
             if count != n:
-                raise ValueError(f"{self.where}: cannot assign {n} values to "
-                                 f"{count} records (a column cannot change the array's length)")
+                raise _messages.column_length_error(self.where, n, count)
             for k in range(count):
                 memcpy(self._field(start + k * step), converted + size * k, size)
         finally:
@@ -998,8 +989,7 @@ cdef class RecordColumn:
             (flags & PyBUF_C_CONTIGUOUS) == PyBUF_C_CONTIGUOUS or \
             (flags & PyBUF_F_CONTIGUOUS) == PyBUF_F_CONTIGUOUS
         if contiguous and a.kind.itemsize != <size_t>size:
-            raise BufferError(f"column {self.where} is strided: request a strided buffer "
-                              f"(memoryview and NumPy do)")
+            raise _messages.strided_column_error(self.where)
         cdef unsigned char *data = <unsigned char *>a.vec.data
         _fill_view(view, data + self.offset if data != NULL else NULL, _len(a), size,
                    <Py_ssize_t>a.kind.itemsize, <char *>self.field.format, &self.export_shape,
@@ -1024,5 +1014,5 @@ def _array_item_offset(size_t itemsize, Py_ssize_t length, Py_ssize_t index):
     of __getitem__, with no memory behind it. IndexError when out of range."""
     cdef Py_ssize_t i = _normalize(index, length)
     if i < 0:
-        raise IndexError("index out of range")
+        raise _messages.index_error("mocked array")
     return _byte_offset(itemsize, i)
