@@ -176,7 +176,8 @@ def array_pyx(spec: RecordSpec, layout: Layout) -> tuple:
     for piece in pieces:
         lines += [*piece, "", ""]
     setup = kind_struct(spec, item) + [
-        f"_cc_a.array_register({n['array']}, &{names.private(spec, 'array_kind')})"]
+        f"_cc_a.array_register({n['array']}, &{names.private(spec, 'array_kind')}, "
+        f"sizeof(_cc_a.cc_array_kind))"]
     return lines[:-2], setup + layout_check(spec, item)
 
 

@@ -342,7 +342,8 @@ def module_setup(spec: RecordSpec) -> list:
     lines = [f"global {names.private(spec, 'arena')}",
              "# (an instance, to check where the C compiler placed each field)",
              f"cdef {spec.name} {probe} = {spec.name}.__new__({spec.name})",
-             f"_cc_r.record_setup({spec.name}, &{names.private(spec, 'record')}, [{offsets}])",
+             f"_cc_r.record_setup({spec.name}, &{names.private(spec, 'record')}, [{offsets}],",
+             f"                   sizeof(_cc_r.cc_record), sizeof(_cc_k.cc_field))",
              f"{probe} = None",
              f"_cc_r.cc_type_set_attro({t}, {names.private(spec, 'getattro')}, {setattro})",
              # The arena hands out objects without a GC header: plain data only

@@ -43,7 +43,7 @@ from libc.stdint cimport uintptr_t
 from cpython.object cimport PyObject, PyTypeObject
 from compactclass._kinds cimport cc_field, CC_EQ, CC_FIELD_COMPARE
 from compactclass._records cimport (cc_record, CC_RECORD_PY_EQ, register_record_type,
-                                    set_type_attribute)
+                                    set_type_attribute, check_abi)
 from compactclass.core cimport (cc_allocator, cc_vec_init, cc_vec_destroy, cc_vec_reserve,
                                 cc_vec_resize, cc_vec_push, cc_vec_insert, cc_vec_remove,
                                 cc_vec_truncate, cc_vec_shrink_to_fit, cc_vec_assign, cc_vec_at,
@@ -211,8 +211,10 @@ cdef int _install_columns(type cls, const cc_array_kind *kind) except -1:
     return 0
 
 
-cdef int array_register(type cls, const cc_array_kind *kind) except -1:
-    """Called by a generated module, once for each array class it defines."""
+cdef int array_register(type cls, const cc_array_kind *kind, size_t kind_size) except -1:
+    """Called by a generated module, once for each array class it defines (kind_size: the size of
+    cc_array_kind it was compiled with)."""
+    check_abi(cls.__name__, kind_size, sizeof(cc_array_kind), "cc_array_kind")
     if not issubclass(cls, RecordArray) or kind == NULL:
         raise _messages.not_array_class_error(cls)
     _array_kinds[<uintptr_t><PyObject *>cls] = <uintptr_t>kind

@@ -49,8 +49,10 @@ ctypedef struct cc_record:
     PyObject *pysignature        # signature as a str, set by record_setup (pickles share it)
 
 cdef int register_record_type(type cls) except -1
+cdef int check_abi(str what, size_t theirs, size_t ours, str struct_name) except -1
 cdef int set_type_attribute(type cls, str name, object value) except -1
-cdef int record_setup(type cls, cc_record *rec, list offsets) except -1
+cdef int record_setup(type cls, cc_record *rec, list offsets, size_t record_size,
+                      size_t field_size) except -1
 cdef object record_richcompare(const cc_record *rec, object a, object b, int op)
 cdef Py_hash_t record_hash(const cc_record *rec, object a) except -1
 cdef object record_repr(const cc_record *rec, object a)

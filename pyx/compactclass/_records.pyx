@@ -284,14 +284,27 @@ cdef int _install_getsets(type cls, cc_record *rec) except -1:
     return 0
 
 
-cdef int record_setup(type cls, cc_record *rec, list offsets) except -1:
+cdef int check_abi(str what, size_t theirs, size_t ours, str struct_name) except -1:
+    """A generated module compiled against another version of the runtime's structs must not
+    run: its static tables would be read (and written) with another layout."""
+    if theirs != ours:
+        raise ImportError(f"{what}: compiled against another version of compactclass's runtime "
+                          f"({struct_name} of {theirs} bytes, not {ours}); rebuild")
+    return 0
+
+
+cdef int record_setup(type cls, cc_record *rec, list offsets, size_t record_size,
+                      size_t field_size) except -1:
     """Called by a generated module for each record type, before binding: completes the field
     table (kind operations, names), checks that the C compiler placed every field where
     compactclass.layout says (offsets: as measured on an instance), registers the type and
-    installs its getset descriptors."""
+    installs its getset descriptors. record_size and field_size are the sizes of cc_record and
+    cc_field the module was compiled with."""
     cdef Py_ssize_t k
     cdef cc_field *f
     qualname = rec.qualname.decode("utf-8")
+    check_abi(qualname, record_size, sizeof(cc_record), "cc_record")
+    check_abi(qualname, field_size, sizeof(cc_field), "cc_field")
     for k in range(rec.nfields):
         f = &rec.fields[k]
         if offsets[k] != f.offset:
