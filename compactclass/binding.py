@@ -27,7 +27,7 @@ from .array_format import item_layout
 from .arrays import ArrayInfo
 from .codegen import names
 from .codegen.arrays import has_array
-from .codegen.functions import binder
+from .codegen.functions import binder, fixed_value
 from .layout import compute_layout
 from .messages import frozen_setter
 from .pure import arrays as pure_arrays
@@ -402,6 +402,7 @@ def _bind_compiled(spec: RecordSpec, user_class, module) -> type:
     info.cls = cls
     info._restore = functools.partial(_records.restore_record, cls)  # (values, cls)
     setattr(module, names.private(spec, "binder"), binder(spec))
+    _records.set_defaults(cls, tuple(fixed_value(f) for f in spec.fields), dataclasses.MISSING)
     setattr(module, names.private(spec, "user"),
             {n: vars(user_class)[n] for n in spec.user_specials})
     attrs = _common_attributes(spec, user_class, info)

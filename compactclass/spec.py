@@ -22,7 +22,7 @@ __all__ = ["FieldSpec", "Options", "RecordSpec", "field", "FieldInfo", "build_sp
            "GENERATOR_VERSION"]
 
 # Bumped whenever generated code changes shape, so builds from an older generator count as stale.
-GENERATOR_VERSION = 6
+GENERATOR_VERSION = 7
 
 OPTION_NAMES = ("init", "repr", "eq", "order", "unsafe_hash", "frozen", "match_args", "kw_only",
                 "weakref_slot")
@@ -112,10 +112,11 @@ class FieldSpec:
         return self.default is not MISSING or self.default_factory is not MISSING
 
     def canonical(self) -> tuple:
-        """Everything about the field that generated code depends on."""
-        default = None if self.default is MISSING else self.kind.canonical(self.default)
-        return (self.name, self.kind.name, default, self.default_factory is not MISSING,
-                self.init, self.repr, self.compare, self.hash, self.kw_only)
+        """Everything about the field that generated code depends on. Not its default: the
+        compiled class takes defaults from the declaration when it is bound, so a changed
+        default needs no rebuild."""
+        return (self.name, self.kind.name, self.init, self.repr, self.compare, self.hash,
+                self.kw_only)
 
 
 @dataclass(frozen=True)

@@ -106,7 +106,7 @@ def test_get_include_lists_existing_folders_with_headers():
 # --------------------------------------------------------------------------- stale builds
 
 STALE_V1 = """
-from compactclass import compact, i32, i64
+from compactclass import compact, field, i32, i64
 
 @compact
 class Point:
@@ -117,7 +117,7 @@ class Point:
 STALE_EDITS = {
     "field added": ("    y: i32 = 0\n", "    y: i32 = 0\n    z: i32 = 0\n"),
     "type changed": ("    y: i32 = 0\n", "    y: i64 = 0\n"),
-    "default changed": ("    y: i32 = 0\n", "    y: i32 = 7\n"),
+    "compare flag changed": ("    y: i32 = 0\n", "    y: i32 = field(default=0, compare=False)\n"),
     "option changed": ("@compact\n", "@compact(frozen=True)\n"),
     "special method added": ("    y: i32 = 0\n", "    y: i32 = 0\n\n    def __len__(self):\n"
                                                   "        return 2\n"),
@@ -163,6 +163,19 @@ class TestStaleBuild:
         finally:
             module, warned = self.reimport(name, path, STALE_V1)
         assert compactclass.is_compiled(module.Point) and not warned
+
+    def test_a_changed_default_needs_no_rebuild(self, stale):
+        """The compiled class takes its defaults from the declaration when it is bound."""
+        name, path = stale
+        try:
+            module, warned = self.reimport(name, path, STALE_V1.replace("    y: i32 = 0\n",
+                                                                        "    y: i32 = 7\n"))
+            assert compactclass.is_compiled(module.Point) and not warned
+            assert module.Point(1).y == 7 and module.Point(1, y=2).y == 2
+            assert repr(module.Point(x=1)) == "Point(x=1, y=7)"
+        finally:
+            module, warned = self.reimport(name, path, STALE_V1)
+        assert module.Point(1).y == 0
 
     def test_record_missing_from_build_warns(self, stale):
         name, path = stale

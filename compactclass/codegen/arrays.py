@@ -24,7 +24,8 @@ from ..array_format import ItemLayout, column_names, item_layout
 from ..layout import Layout, compute_layout
 from ..spec import RecordSpec
 from . import names
-from .records import _where, c_bytes
+from .records import _where
+from .text import c_bytes
 
 __all__ = ["array_pyx", "array_pxd", "array_pyi", "array_pxd_header", "array_pyi_header",
            "has_array"]

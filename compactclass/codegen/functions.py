@@ -11,7 +11,8 @@ from dataclasses import MISSING
 
 from ..spec import RecordSpec
 
-__all__ = ["HAS_FACTORY", "init_function", "make_function", "tuple_expr", "is_generated_file"]
+__all__ = ["HAS_FACTORY", "init_function", "make_function", "tuple_expr", "is_generated_file",
+           "fixed_value"]
 
 
 class _HasFactory:
@@ -83,6 +84,17 @@ def init_parameters(spec: RecordSpec, env: dict) -> list:
     return positional + (["*", *keyword] if keyword else [])
 
 
+def fixed_value(f):
+    """The value field f takes when __init__ is not given one and no factory makes it: its
+    default, the kind's zero for a field __init__ does not take, or MISSING (required, or a
+    default_factory)."""
+    if f.default is not MISSING:
+        return f.default
+    if not f.init and f.default_factory is MISSING:
+        return f.kind.zero
+    return MISSING
+
+
 def field_value_lines(spec: RecordSpec, env: dict) -> list:
     """Lines that leave every field's value in a local of the field's name."""
     lines = []
@@ -93,8 +105,7 @@ def field_value_lines(spec: RecordSpec, env: dict) -> list:
             lines.append(f"{f.name} = {call} if {f.name} is __cc_HAS_FACTORY else {f.name}"
                          if f.init else f"{f.name} = {call}")
         elif not f.init:
-            value = f.default if f.default is not MISSING else f.kind.zero
-            env[f"__cc_dflt_{f.name}"] = value
+            env[f"__cc_dflt_{f.name}"] = fixed_value(f)
             lines.append(f"{f.name} = __cc_dflt_{f.name}")
     return lines
 

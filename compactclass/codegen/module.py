@@ -13,6 +13,7 @@ from ..layout import compute_layout
 from ..spec import GENERATOR_VERSION, RecordSpec
 from . import names
 from .arrays import array_pxd, array_pxd_header, array_pyx
+from .kinds import kind_ops_pyx
 from .records import pxd_class, record_pyx
 from .stubs import pyi_lines
 
@@ -76,6 +77,13 @@ def generate_pyx(specs: list, source_file: str, declaring_module: str) -> str:
         "# The declaration each record was generated from (a stale build is never used).",
         f"__compact_schema__ = {{{schema}}}",
         f'__compact_declaration__ = "{declaring_module}"', "", ""]
+    kind_lines, kind_setup = kind_ops_pyx(specs)
+    if kind_lines:
+        lines += [RULE, "# The field kinds' operations (what the runtime calls for a field's value)",
+                  RULE, "", *kind_lines, "", "",
+                  f"cdef int {names.PREFIX}kinds_setup() except -1:",
+                  *["    " + line for line in kind_setup], "    return 0", "", "",
+                  f"{names.PREFIX}kinds_setup()", "", ""]
     for spec in specs:
         layout = compute_layout(spec)
         lines += [RULE, f"# {spec.qualname}: {layout.instance_size} bytes per instance, "

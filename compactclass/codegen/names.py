@@ -46,6 +46,10 @@ PRIVATE = ("fields", "record", "fill", "vectorcall", "binder", "user", "arena", 
            "array_kind", "item_probe", "setup")
 
 
+# Module-level private names that belong to no record (one set per field kind, _cc_ops_i32 ...)
+MODULE_PRIVATE = ("kinds_setup", "ops_", "load_", "store_", "compare_", "check_")
+
+
 def private(spec: RecordSpec, what: str) -> str:
     assert what in PRIVATE, what
     return f"{PREFIX}{spec.name}_{what}"
@@ -95,6 +99,10 @@ def check(specs: list, foreign_bases: list, base_pxd_path) -> None:
         seen[base.name] = f"{base.module}.{base.qualname}"
     taken = {name for names in c_type_names(specs).values() for name in names}
     taken.update(STUB_IMPORTS)
+    for f in (f for spec in specs for f in spec.fields):          # the kinds' operations
+        for what in MODULE_PRIVATE:
+            seen[f"{PREFIX}{what}{f.kind.ident}" if what.endswith("_") else f"{PREFIX}{what}"] = \
+                "the field kinds' operations"
     for spec in specs:
         if spec.name.startswith(PREFIX) or spec.name in taken or spec.name in CYTHON_KEYWORDS \
                 or hasattr(builtins, spec.name) or keyword.iskeyword(spec.name):
@@ -104,8 +112,7 @@ def check(specs: list, foreign_bases: list, base_pxd_path) -> None:
                 f"fields and the names its stub imports are taken in the generated module); "
                 f"rename the record")
         names = [*public(spec).values(), *(private(spec, what) for what in PRIVATE),
-                 *(field_constant(spec, f, what) for f in spec.fields
-                   for what in ("name", "default"))]
+                 *(field_constant(spec, f, "name") for f in spec.fields)]
         for name in names:
             if name in seen and seen[name] != spec.qualname:
                 raise DeclarationError(f"{spec.qualname}: generated name {name!r} collides with "

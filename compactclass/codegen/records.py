@@ -19,30 +19,16 @@ What a generated record is made of (for a record ``Point``):
 """
 from __future__ import annotations
 
-from dataclasses import MISSING
-
 from ..layout import Layout, storage_order
 from ..spec import SLOT_SPECIALS, RecordSpec
 from . import names
+from .kinds import ops_name
 from .methods import plan
+from .text import c_bytes
 
-__all__ = ["pxd_class", "record_pyx", "generated_init", "c_bytes", "py_literal"]
+__all__ = ["pxd_class", "record_pyx", "generated_init"]
 
 INDENT = "    "
-
-
-def c_bytes(text: str) -> str:
-    """A Cython bytes literal holding text in UTF-8 (escaped: Cython takes ASCII only)."""
-    data = text.encode("utf-8")
-    return 'b"' + "".join(chr(b) if 32 <= b < 127 and chr(b) not in '"\\' else f"\\x{b:02x}"
-                          for b in data) + '"'
-
-
-def py_literal(value) -> str:
-    """Source text of a converted field default (an int, float or bool)."""
-    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
-        return f'float("{value}")'
-    return repr(value)
 
 
 def generated_init(spec: RecordSpec) -> bool:
@@ -200,9 +186,9 @@ def field_table(spec: RecordSpec, layout: Layout) -> list:
     lines = []
     for k, f in enumerate(spec.fields):
         lines.append(f"{fields}[{k}] = _cc_k.cc_field({c_bytes(f.name)}, "
-                     f"{c_bytes(f.kind.runtime_ops)}, {layout.slot(f.name).offset}, "
+                     f"{c_bytes(f.kind.name)}, {layout.slot(f.name).offset}, "
                      f"{f.kind.size}, {c_bytes(f.kind.struct_code)}, {_field_flags(spec, f)}, "
-                     f"NULL, NULL, NULL)")
+                     f"&{ops_name(f.kind)}, NULL, NULL)")
     first = min((s.offset for s in layout.slots), default=0)
     end = max((s.offset + s.size for s in layout.slots), default=first)
     flags = ["_cc_r.CC_RECORD_FROZEN"] if spec.options.frozen else []
@@ -260,7 +246,8 @@ def func_fill(spec: RecordSpec) -> list:
 
 
 def func_arguments(spec: RecordSpec) -> list:
-    """The tables gather_args reads: field names __init__ takes, positional fields, defaults."""
+    """The tables gather_args reads: field names __init__ takes, positional fields, and the
+    defaults (the record's ``defaults``, which @compact fills from the spec)."""
     if not generated_init(spec):
         return [], []
     count = max(len(spec.fields), 1)
@@ -270,22 +257,14 @@ def func_arguments(spec: RecordSpec) -> list:
     decls = [f"# How {spec.name}(...) arguments map to fields (declared order), for gather_args.",
              f"cdef _cc_PyObject *{argnames}[{count}]",
              f"cdef Py_ssize_t {positional}[{count}]",
-             f"cdef _cc_PyObject *{defaults}[{count}]"]
+             f"cdef _cc_PyObject *{defaults}[{count}]  # NULL until bound, and where required"]
     lines = []
     for i, f in enumerate(spec.fields):
         name = f"<_cc_PyObject *>{names.field_constant(spec, f, 'name')}" if f.init else "NULL"
         lines.append(f"{argnames}[{i}] = {name}")
     for k, i in enumerate(indices):
         lines.append(f"{positional}[{k}] = {i}")
-    for i, f in enumerate(spec.fields):
-        if f.default is not MISSING or (not f.init and f.default_factory is MISSING):
-            value = f.default if f.default is not MISSING else f.kind.zero
-            constant = names.field_constant(spec, f, "default")
-            decls.append(f"cdef object {constant} = {py_literal(value)}")
-            lines.append(f"{defaults}[{i}] = <_cc_PyObject *>{constant}")
-        else:
-            lines.append(f"{defaults}[{i}] = NULL  # "
-                         f"{'required' if f.default_factory is MISSING else 'default_factory'}")
+    lines.append(f"{names.private(spec, 'record')}.defaults = &{defaults}[0]")
     return decls, lines
 
 

@@ -8,15 +8,16 @@ asks the field's kind instead of switching on it:
 stage                      what it asks the kind
 =========================  ==============================================================
 declaration (spec.py)      which annotations it stands for (:func:`kinds.kind_of_annotation`),
-                           its :attr:`~Kind.name`, :meth:`~Kind.convert` of a default,
-                           :meth:`~Kind.canonical` of a default for the schema hash
+                           its :attr:`~Kind.name`, :meth:`~Kind.convert` of a default
 layout (layout.py)         :attr:`~Kind.size`, :attr:`~Kind.align`, :attr:`~Kind.c_type`
 codegen (.pxd/.pyx/.pyi)   :meth:`~Kind.c_declaration`, :attr:`~Kind.c_cimports`,
                            :meth:`~Kind.store` (a Cython statement), :meth:`~Kind.load` (a
-                           Cython expression), :attr:`~Kind.runtime_ops`, :attr:`~Kind.pyi_type`
-compiled runtime           the C operations named by :attr:`~Kind.runtime_ops`
-                           (``pyx/compactclass/_kinds.pyx``): load, store, compare, validate
-                           bytes, for getset descriptors, ==/ordering/hash, columns, arrays
+                           Cython expression), :attr:`~Kind.ident`, :attr:`~Kind.pyi_type`
+compiled runtime           the kind's C operations,
+                           that the generated module builds from :meth:`~Kind.load`,
+                           :meth:`~Kind.store`, :meth:`~Kind.compare` and
+                           :meth:`~Kind.stored_valid` (``cc_kind_ops``, _kinds.pxd): getset
+                           descriptors, ==/ordering/hash/repr, columns, array items
 pure runtime (pure/)       :meth:`~Kind.convert`, :attr:`~Kind.struct_code` (packing),
                            :meth:`~Kind.from_struct`, :meth:`~Kind.invalid_byte`,
                            :meth:`~Kind.canonical_bytes`
@@ -69,8 +70,8 @@ class Kind:
     numpy_code: str = ""
     #: what the generated .pxd/.pyx must cimport for c_declaration: {"libc.stdint": ("int32_t",)}
     c_cimports: dict = {}
-    #: the name of the compiled runtime's C operations for this kind (_kinds.kind_ops(name))
-    runtime_ops: str = ""
+    #: an identifier for the kind's C operations in generated code ("i32": _cc_load_i32, ...)
+    ident: str = ""
 
     # -- declaration
 
@@ -78,11 +79,6 @@ class Kind:
     def pyi_type(self) -> str:
         """The type a ``.pyi`` stub gives the field."""
         return self.python_type.__name__
-
-    def canonical(self, default) -> str:
-        """A stable text of a (converted) default for the schema hash: the same on every run and
-        Python version, independent of ``repr``."""
-        raise NotImplementedError
 
     # -- values (the pure runtime, defaults, unpickling)
 
@@ -120,6 +116,25 @@ class Kind:
     def load(self, source: str) -> str:
         """A Cython expression giving the Python value users see from C lvalue ``source``."""
         raise NotImplementedError
+
+    def compare(self, a: str, b: str) -> str:
+        """A Cython expression comparing the values in C lvalues a and b as their Python values
+        compare: ``_cc_k.CC_LT``, ``CC_EQ``, ``CC_GT`` or ``CC_UNORDERED`` (NaN)."""
+        raise NotImplementedError
+
+    def stored_valid(self, source: str):
+        """A Cython expression, true when C lvalue ``source`` holds a value this kind writes
+        (bytes from a buffer or a pickle may not); None when every byte pattern is one."""
+        return None
+
+    def canonical_store(self, source: str) -> str:
+        """A Cython statement rewriting C lvalue ``source`` as this kind writes its value (only
+        called where :meth:`stored_valid` is false)."""
+        raise NotImplementedError
+
+    def c_lvalue(self, pointer: str) -> str:
+        """The C lvalue of the value stored at ``pointer`` (a ``char *`` expression)."""
+        return f"(<{self.c_type} *>{pointer})[0]"
 
     def c_range(self) -> tuple:
         """(lo, hi) as C constants for the runtime's field table (integer ranges); ("0", "0")

@@ -44,10 +44,7 @@ class IntKind(Kind):
         self.min = -(1 << (bits - 1)) if signed else 0
         self.max = (1 << (bits - 1)) - 1 if signed else (1 << bits) - 1
         self.c_cimports = {"libc.stdint": (self.c_type,)}
-        self.runtime_ops = self.name
-
-    def canonical(self, default) -> str:
-        return str(int(default))
+        self.ident = self.name
 
     def convert(self, where: str, value) -> int:
         if isinstance(value, float):
@@ -65,6 +62,10 @@ class IntKind(Kind):
 
     def load(self, source: str) -> str:
         return source
+
+    def compare(self, a: str, b: str) -> str:
+        helper = "order_unsigned" if self.name == "u64" else "order_signed"
+        return f"_cc_k.{helper}({a}, {b})"
 
     def c_range(self) -> tuple:
         if self.name == "u64":
@@ -87,10 +88,7 @@ class FloatKind(Kind):
         self.size = self.align = bits // 8
         self.struct_code = "f" if bits == 32 else "d"
         self.numpy_code = f"f{self.size}"
-        self.runtime_ops = self.name
-
-    def canonical(self, default) -> str:
-        return float(default).hex()     # exact, and the same for nan/inf on every platform
+        self.ident = self.name
 
     def _as_double(self, where: str, value) -> float:
         if isinstance(value, float):
@@ -129,6 +127,9 @@ class FloatKind(Kind):
     def load(self, source: str) -> str:
         return source
 
+    def compare(self, a: str, b: str) -> str:
+        return f"_cc_k.order_double({a}, {b})"
+
 
 class BoolKind(Kind):
     """``bool``: one byte, 0 or 1."""
@@ -141,10 +142,7 @@ class BoolKind(Kind):
     struct_code = "?"
     numpy_code = "?"
     c_cimports = {"libc.stdint": ("uint8_t",)}
-    runtime_ops = "bool"
-
-    def canonical(self, default) -> str:
-        return "1" if default else "0"
+    ident = "bool"
 
     def convert(self, where: str, value) -> bool:
         if value is True or value is False:
@@ -163,6 +161,15 @@ class BoolKind(Kind):
 
     def load(self, source: str) -> str:
         return f"({source} != 0)"
+
+    def compare(self, a: str, b: str) -> str:
+        return f"_cc_k.order_signed({a} != 0, {b} != 0)"
+
+    def stored_valid(self, source: str) -> str:
+        return f"{source} <= 1"
+
+    def canonical_store(self, source: str) -> str:
+        return f"{source} = 1"
 
 
 KINDS = {k.name: k for k in (

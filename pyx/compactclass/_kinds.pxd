@@ -1,10 +1,12 @@
 # cython: language_level=3
-"""The compiled half of the field kinds (compactclass.kinds): C operations on stored values.
+"""What the field kinds' generated code uses (compactclass.kinds): the C operations struct of
+a kind, the field table entry, and the number kinds' inline converters and comparisons.
 
-Generated modules call the inline converters (``to_i32`` ...) on their hot paths: a field
-write, a constructor, a tuple appended to an array. Everything else the runtime does with a
-field (getset descriptors, ==/ordering/hash/repr, columns, array items) goes through the
-field's ``cc_kind_ops``, found by the kind's ``runtime_ops`` name with :func:`kind_ops`.
+A generated module builds one ``cc_kind_ops`` for each kind its records use, from the kind's
+own Cython (``Kind.load``, ``store``, ``compare``, ``stored_valid``); the record and array
+runtime reach every field's value through its ``ops`` (getset descriptors, ==/ordering/hash/
+repr, columns, array items). The hot paths (a field write, a constructor, a tuple appended to
+an array) run the kind's store statement inline.
 """
 from cpython.object cimport PyObject
 from libc.stdint cimport (int8_t, int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t,
@@ -35,7 +37,7 @@ ctypedef int (*cc_compare_fn)(const char *a, const char *b, Py_ssize_t size) exc
 ctypedef int (*cc_check_fn)(char *p, Py_ssize_t size, bint fix) noexcept
 
 ctypedef struct cc_kind_ops:
-    const char *name             # the kind's runtime_ops name: "i32"
+    const char *name             # the kind's name: "i32"
     cc_load_fn load
     cc_store_fn store            # converts and checks; writes p only once the value is valid
     cc_compare_fn compare
@@ -50,23 +52,38 @@ cdef enum:
 
 ctypedef struct cc_field:
     const char *name             # UTF-8
-    const char *kind             # the kind's runtime_ops name
+    const char *kind             # the kind's name, for messages
     Py_ssize_t offset            # from the start of the object (C compiler's offset)
     Py_ssize_t size
     const char *format           # the kind's struct code ("i"), for column buffers
     unsigned int flags
-    const cc_kind_ops *ops       # set at import
+    const cc_kind_ops *ops       # the kind's operations (the generated module's)
     PyObject *pyname             # the interned name (str), set at import
     PyObject *where              # "Point.x" (str), set at import
 
-cdef const cc_kind_ops *kind_ops(const char *name) except NULL
 cdef int raise_type_error(object where, str kind, str expected, object value) except -1
 cdef int raise_range_error(object where, str kind, object value) except -1
 cdef object index_or_raise(object value, object where, str kind)
 cdef double double_or_raise(object value, object where, str kind) except? -1.0
 
 
-# ---- inline converters: the hot paths of generated code
+# ---- comparisons of the number kinds (their Kind.compare expressions)
+
+cdef inline int order_signed(int64_t a, int64_t b) noexcept:
+    return CC_LT if a < b else (CC_GT if a > b else CC_EQ)
+
+cdef inline int order_unsigned(uint64_t a, uint64_t b) noexcept:
+    return CC_LT if a < b else (CC_GT if a > b else CC_EQ)
+
+cdef inline int order_double(double a, double b) noexcept:
+    if a < b:
+        return CC_LT
+    if a > b:
+        return CC_GT
+    return CC_EQ if a == b else CC_UNORDERED
+
+
+# ---- inline converters of the number kinds: the hot paths of generated code
 
 cdef inline int64_t _signed(object value, int64_t lo, int64_t hi, object where,
                             str kind) except? -1:

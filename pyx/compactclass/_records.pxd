@@ -47,6 +47,7 @@ ctypedef struct cc_record:
     unsigned int flags
     PyObject *cls                # the compiled type, set by record_setup (types live forever)
     PyObject *pysignature        # signature as a str, set by record_setup (pickles share it)
+    PyObject **defaults          # nfields values for gather_args (NULL: none), or NULL
 
 cdef int register_record_type(type cls) except -1
 cdef int check_abi(str what, size_t theirs, size_t ours, str struct_name) except -1

@@ -19,7 +19,7 @@ it, and on free-threaded builds the arena is compiled out (CC_USE_ARENA is 0).
 from cpython.object cimport PyObject, PyTypeObject
 from libc.string cimport memset, strdup
 from libc.stdlib cimport calloc
-from compactclass._kinds cimport (cc_field, kind_ops, CC_LT, CC_EQ, CC_GT, CC_UNORDERED,
+from compactclass._kinds cimport (cc_field, CC_LT, CC_EQ, CC_GT, CC_UNORDERED,
                                   CC_FIELD_COMPARE, CC_FIELD_HASH, CC_FIELD_REPR,
                                   CC_FIELD_FROZEN)
 from libc.stdint cimport uintptr_t
@@ -296,7 +296,7 @@ cdef int check_abi(str what, size_t theirs, size_t ours, str struct_name) except
 cdef int record_setup(type cls, cc_record *rec, list offsets, size_t record_size,
                       size_t field_size) except -1:
     """Called by a generated module for each record type, before binding: completes the field
-    table (kind operations, names), checks that the C compiler placed every field where
+    table (names), checks that the C compiler placed every field where
     compactclass.layout says (offsets: as measured on an instance), registers the type and
     installs its getset descriptors. record_size and field_size are the sizes of cc_record and
     cc_field the module was compiled with."""
@@ -311,7 +311,6 @@ cdef int record_setup(type cls, cc_record *rec, list offsets, size_t record_size
             raise ImportError(f"{qualname}: the C compiler placed field "
                               f"{f.name.decode('utf-8')!r} at offset {offsets[k]}, but "
                               f"compactclass.layout expects {f.offset}; rebuild")
-        f.ops = kind_ops(f.kind)
         name = PyUnicode_InternFromString(f.name)
         where = f"{qualname}.{name}"
         Py_INCREF(name)               # (kept for the life of the process, as the type)
@@ -398,6 +397,28 @@ cdef object record_reduce(const cc_record *rec, object a):
     if type(a) is <object>rec.cls:
         return _pickling.restore_v1, (<object>rec.cls, signature, values)
     return _pickling.reduce_subclass(a, signature, values)
+
+
+# Every default ever bound, kept alive for the life of the process: a constructor running in
+# another thread may hold borrowed pointers to the ones a rebinding replaces.
+cdef list _bound_defaults = []
+
+
+def set_defaults(type record, tuple values, object missing):
+    """Fill the defaults table of compiled type ``record`` (what its constructor takes for an
+    argument not given: values[i], or none where values[i] is missing). Called by @compact."""
+    address = _records.get(<uintptr_t><PyObject *>record)
+    if address is None:
+        raise TypeError(f"set_defaults: {record!r} is not a compiled compact record type")
+    cdef cc_record *rec = <cc_record *><uintptr_t>address
+    cdef Py_ssize_t k
+    if rec.defaults == NULL:
+        return
+    if len(values) != rec.nfields:
+        raise ValueError(f"set_defaults: {rec.nfields} values needed, got {len(values)}")
+    _bound_defaults.append(values)
+    for k in range(rec.nfields):
+        rec.defaults[k] = NULL if values[k] is missing else <PyObject *>values[k]
 
 
 def restore_record(type record, tuple values, type cls):

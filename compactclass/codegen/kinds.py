@@ -1,0 +1,65 @@
+"""Field kinds -> their C operations in a generated module: one ``cc_kind_ops`` per kind the
+module's records use, built from the kind's own Cython (Kind.load, store, compare,
+stored_valid), which the record and array runtime call for every field of that kind."""
+from __future__ import annotations
+
+from . import names
+from .text import c_bytes
+
+__all__ = ["kinds_used", "kind_ops_pyx", "ops_name"]
+
+INDENT = "    "
+
+
+def kinds_used(specs) -> list:
+    """Every kind of the specs' fields, once, in order of first use."""
+    found = {}
+    for spec in specs:
+        for f in spec.fields:
+            found.setdefault(f.kind.ident, f.kind)
+    return list(found.values())
+
+
+def ops_name(kind) -> str:
+    return f"{names.PREFIX}ops_{kind.ident}"
+
+
+def _functions(kind) -> list:
+    i = kind.ident
+    lines = [f"cdef object {names.PREFIX}load_{i}(const char *_cc_p, Py_ssize_t _cc_n):",
+             f"{INDENT}return {kind.load(kind.c_lvalue('_cc_p'))}", "",
+             f"cdef int {names.PREFIX}store_{i}(char *_cc_p, Py_ssize_t _cc_n, object _cc_v, "
+             f"object _cc_w) except -1:",
+             f"{INDENT}{kind.store(kind.c_lvalue('_cc_p'), '_cc_v', '_cc_w')}",
+             f"{INDENT}return 0", "",
+             f"cdef int {names.PREFIX}compare_{i}(const char *_cc_a, const char *_cc_b, "
+             f"Py_ssize_t _cc_n) except -2:",
+             f"{INDENT}return {kind.compare(kind.c_lvalue('_cc_a'), kind.c_lvalue('_cc_b'))}"]
+    valid = kind.stored_valid(kind.c_lvalue("_cc_p"))
+    if valid is not None:
+        lines += ["",
+                  f"cdef int {names.PREFIX}check_{i}(char *_cc_p, Py_ssize_t _cc_n, "
+                  f"bint _cc_fix) noexcept:",
+                  f"{INDENT}if {valid}:",
+                  f"{INDENT * 2}return 0",
+                  f"{INDENT}if _cc_fix:",
+                  f"{INDENT * 2}{kind.canonical_store(kind.c_lvalue('_cc_p'))}",
+                  f"{INDENT}return 1"]
+    return lines
+
+
+def kind_ops_pyx(specs) -> tuple:
+    """(module-level lines, statements of the kinds' set-up) for every kind the specs use."""
+    lines, setup = [], []
+    for kind in kinds_used(specs):
+        i, ops = kind.ident, ops_name(kind)
+        lines += [f"# {kind.name}", "", *_functions(kind), "", f"cdef _cc_k.cc_kind_ops {ops}", "",
+                  ""]
+        check = (f"{names.PREFIX}check_{i}" if kind.stored_valid(kind.c_lvalue("_cc_p"))
+                 is not None else "NULL")
+        setup += [f"{ops}.name = {c_bytes(kind.name)}",
+                  f"{ops}.load = {names.PREFIX}load_{i}",
+                  f"{ops}.store = {names.PREFIX}store_{i}",
+                  f"{ops}.compare = {names.PREFIX}compare_{i}",
+                  f"{ops}.check = {check}"]
+    return lines[:-2], setup
