@@ -24,7 +24,7 @@ from .layout import Layout
 from .spec import FieldSpec
 
 __all__ = ["ItemField", "ItemLayout", "item_layout", "ARRAY_ATTRIBUTES", "column_names",
-           "parse_buffer_format", "buffer_records", "check_bools", "bool_error",
+           "parse_buffer_format", "buffer_records", "check_stored", "stored_value_error",
            "pickle_header",
            "check_pickle_header", "ARRAY_PICKLE_VERSION"]
 
@@ -208,21 +208,26 @@ def _check_fields(item: ItemLayout, fmt: str, where: str) -> None:
                              f"{mine.code} at offset {mine.offset}")
 
 
-def check_bools(item: ItemLayout, data: memoryview, where: str) -> None:
+def check_stored(item: ItemLayout, data: memoryview, where: str) -> None:
     """Every stored value must be one its kind writes (a bool byte is 0 or 1); data is a flat
-    byte view of whole items."""
+    byte view of whole items. The error is the field kind's."""
+    count = len(data) // item.size if item.size else 0
     for f in item.fields:
         size = f.kind.size
-        column = b"".join(bytes(data[f.offset + k::item.size]) for k in range(size)) \
-            if size > 1 else bytes(data[f.offset::item.size])
-        bad = f.kind.invalid_byte(column) if size == 1 else None
+        column = b"".join(bytes(data[i * item.size + f.offset:i * item.size + f.offset + size])
+                          for i in range(count)) if size > 1 else \
+            bytes(data[f.offset::item.size])
+        bad = f.kind.invalid_stored(column)
         if bad is not None:
-            raise bool_error(where, bad[0], bad[1], f.name)
+            index, raw = bad
+            raise f.kind.stored_error(where, index, raw, f.name)
 
 
-def bool_error(where: str, index: int, byte: int, name: str) -> ValueError:
-    return ValueError(f"{where}: record {index} holds byte {byte} in bool field {name!r} "
-                      f"(only 0 and 1 are valid)")
+def stored_value_error(record, name: str, where: str, index: int, raw: bytes) -> Exception:
+    """The error of field ``name`` of a record of class ``record`` holding bytes ``raw`` that its
+    kind never writes (raised by the compiled runtime)."""
+    kind = record.__compact__.spec.field(name).kind
+    return kind.stored_error(where, index, raw, name)
 
 
 def buffer_records(item: ItemLayout, obj, where: str) -> tuple:
@@ -250,7 +255,7 @@ def buffer_records(item: ItemLayout, obj, where: str) -> tuple:
         raise ValueError(f"{where}: a buffer of {nbytes} bytes is not a whole number of "
                          f"{item.size}-byte {item.qualname} records")
     flat = view.cast("B") if view.c_contiguous else memoryview(view.tobytes())
-    check_bools(item, flat, where)
+    check_stored(item, flat, where)
     return flat, nbytes // item.size
 
 

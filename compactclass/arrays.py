@@ -36,7 +36,7 @@ class from :func:`compactclass.pure.arrays.make_fallback_array`, storing the sam
 """
 from __future__ import annotations
 
-from .array_format import (buffer_records, check_bools, check_pickle_header, item_layout,
+from .array_format import (buffer_records, check_stored, check_pickle_header, item_layout,
                            pickle_header)
 
 __all__ = ["restore_array_v1", "ArrayInfo", "buffer_records"]
@@ -73,7 +73,7 @@ def restore_array_v1(cls, header, payload):
     if len(payload) % info.item.size:
         raise ValueError(f"{where}: {len(payload)} bytes are not a whole number of "
                          f"{info.item.size}-byte records (truncated?)")
-    check_bools(info.item, memoryview(payload), where)
+    check_stored(info.item, memoryview(payload), where)
     return array_cls.frombuffer(payload)
 
 

@@ -64,6 +64,18 @@ class Layout:
         end = max(s.offset + s.size for s in self.slots)
         return round_up(end - first, self.item_align)
 
+    @property
+    def payload_hole(self) -> tuple:
+        """(offset inside an item, size) of the object pointer (``__weakref__``) that lies
+        between fields, or (-1, 0): array items never hold it, and copies skip it."""
+        if self.weakref_offset is None or not self.slots:
+            return -1, 0
+        first = min(s.offset for s in self.slots)
+        end = max(s.offset + s.size for s in self.slots)
+        if first <= self.weakref_offset < end:
+            return self.weakref_offset - first, POINTER
+        return -1, 0
+
     def item_offsets(self) -> dict:
         """Field name -> offset inside an array item (declared order)."""
         first = min((s.offset for s in self.slots), default=0)

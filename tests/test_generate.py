@@ -401,7 +401,8 @@ def check_names(specs):
 
 
 @pytest.mark.parametrize("name", ["int32_t", "_cc_Point", "tuple", "len", "hash", "object",
-                                  "ValueError", "Any", "overload"])
+                                  "ValueError", "Any", "overload", "double", "size_t",
+                                  "Py_ssize_t", "NULL", "bint", "sizeof", "cython"])
 def test_record_names_that_the_generated_module_uses(name):
     specs = specs_of(f"""
         from compactclass import compact, i32
@@ -414,7 +415,7 @@ def test_record_names_that_the_generated_module_uses(name):
         check_names(specs)
 
 
-@pytest.mark.parametrize("name", ["PyObject", "cython", "cc_arena", "INT32_MAX", "memcpy"])
+@pytest.mark.parametrize("name", ["PyObject", "cc_arena", "INT32_MAX", "memcpy", "value", "self"])
 def test_names_the_module_imports_under_the_prefix_are_free(name):
     specs = specs_of(f"""
         from compactclass import compact, i32

@@ -40,6 +40,15 @@ class Flags:
 class Circle:
     π: i32
     r: i32 = 1
+
+@compact
+class Base:
+    x: i32
+
+@compact(weakref_slot=True)
+class Weak(Base):
+    # Weak's __weakref__ pointer lies between x and y in the object
+    y: i32 = 0
 """
 
 
@@ -52,8 +61,8 @@ def compiled(builder):
 
 @pytest.fixture(params=["compiled", "fallback"])
 def mode(request, compiled):
-    """(Point, Flags, Circle) of one mode."""
-    classes = (compiled.Point, compiled.Flags, compiled.Circle)
+    """(Point, Flags, Circle, Weak) of one mode."""
+    classes = (compiled.Point, compiled.Flags, compiled.Circle, compiled.Weak)
     if request.param == "fallback":
         classes = tuple(fallback_of(cls) for cls in classes)
     return classes
@@ -355,3 +364,50 @@ def test_a_compact_base_from_a_module_in_another_folder(builder, tmp_path):
         assert compactclass.is_compiled(child.Near) and child.Near(1, 2).x == 1
     finally:
         sys.path.remove(str(folder))
+
+
+def test_array_items_never_hold_the_weakref_pointer_between_fields(mode):
+    """A weakref_slot child's __weakref__ lies between its base's fields and its own: items
+    are copied around it, so no array holds (or installs in a record) an object pointer."""
+    import struct
+    import weakref
+    Weak = mode[3]
+    w = Weak(1, 2)
+    ref = weakref.ref(w)
+    a = Weak.Array([w])
+    assert a.tobytes() == struct.pack("=i4x8xi", 1, 2)            # the hole is zero
+    assert weakref.getweakrefcount(a[0]) == 0 and ref() is w
+    forged = Weak.Array.frombuffer(struct.pack("=i4xQi", 1, 0x4141414141414140, 2))
+    copy = forged[0]
+    assert (copy.x, copy.y) == (1, 2) and weakref.getweakrefcount(copy) == 0
+    weakref.ref(copy)                       # a working weakref list of its own
+    assert Weak.Array.frombuffer(forged.tobytes())[0] == copy
+
+
+def test_restore_does_not_trust_a_replaced_dunder_new(compiled):
+    """Unpickling writes C fields into what it makes: a __new__ put into the type's dict (by
+    the private binding helper) must not decide what that is."""
+    data = pickle.dumps(compiled.Point(1, 2, 3))
+    original = vars(compiled.Point)["__new__"]
+    _records._set_type_attribute(compiled.Point, "__new__",
+                                 staticmethod(lambda cls, *a: bytearray(b"abc")))
+    try:
+        restored = pickle.loads(data)
+    finally:
+        _records._set_type_attribute(compiled.Point, "__new__", original)
+    assert type(restored) is compiled.Point and (restored.x, restored.y, restored.z) == (1, 2, 3)
+    with pytest.raises(TypeError):
+        _records.restore_record(compiled.Point, (1, 2, 3), bytearray)
+
+
+def test_records_copied_out_of_an_array_hold_canonical_bools(mode):
+    """A bool byte other than 0/1 written through a buffer reads as True, and a record copied
+    out holds True: an array made of such copies holds 1."""
+    Flags = mode[1]
+    a = Flags.Array([Flags(1.0, True)])
+    view = np.asarray(a).view(np.uint8)
+    view[8] = 7
+    del view
+    copy = a[0]
+    assert copy.on is True
+    assert Flags.Array([copy]).tobytes()[8] == 1

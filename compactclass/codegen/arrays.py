@@ -101,19 +101,17 @@ def array_pxd(spec: RecordSpec, layout: Layout) -> list:
 def func_pack(spec: RecordSpec, item: ItemLayout) -> list:
     n = names.public(spec)
     record_names = ", ".join(f.name for f in item.declared)
-    first = min(f.offset for f in item.fields)
-    payload = max(f.offset + f.kind.size for f in item.fields) - first
-    tail = item.size - payload
     layout = compute_layout(spec)
     base = min(s.offset for s in layout.slots)
     body = [f"cdef {n['item']} _cc_item",
             "cdef tuple _cc_values",
             f"if _cc_r.cc_type_of(<void *>_cc_value) == <_cc_PyTypeObject *>{spec.name} or "
             f"_cc_a.array_same_record(_cc_value, {spec.name}):",
-            f"{INDENT}# the item is the record's payload, byte for byte (padding is zero in both)",
-            f"{INDENT}_cc_memcpy(_cc_out, (<char *><_cc_PyObject *>_cc_value) + {base}, {payload})"]
-    if tail:
-        body.append(f"{INDENT}_cc_memset(<char *>_cc_out + {payload}, 0, {tail})")
+            f"{INDENT}# the item is the record's payload (padding is zero in both), but for a "
+            f"hole",
+            f"{INDENT}_cc_memset(_cc_out, 0, {item.size})",
+            f"{INDENT}_cc_r.copy_payload(<char *>_cc_out, (<char *><_cc_PyObject *>_cc_value) + "
+            f"{base}, &{names.private(spec, 'record')})"]
     body += [f"{INDENT}return 0",
              f"_cc_values = _cc_a.array_field_values(_cc_value, {len(item.declared)}, "
              f"{spec.name})"]
@@ -178,7 +176,7 @@ def array_pyx(spec: RecordSpec, layout: Layout) -> tuple:
         lines += [*piece, "", ""]
     setup = kind_struct(spec, item) + [
         f"_cc_a.array_register({n['array']}, &{names.private(spec, 'array_kind')}, "
-        f"sizeof(_cc_a.cc_array_kind))"]
+        f"_cc_k.CC_RUNTIME_ABI)"]
     return lines[:-2], setup + layout_check(spec, item)
 
 

@@ -32,9 +32,9 @@ def _functions(kind) -> list:
              f"object _cc_w) except -1:",
              f"{INDENT}{kind.store(kind.c_lvalue('_cc_p'), '_cc_v', '_cc_w')}",
              f"{INDENT}return 0", "",
-             f"cdef int {names.PREFIX}compare_{i}(const char *_cc_a, const char *_cc_b, "
+             f"cdef int {names.PREFIX}compare_{i}(const char *_cc_x, const char *_cc_y, "
              f"Py_ssize_t _cc_n) except -2:",
-             f"{INDENT}return {kind.compare(kind.c_lvalue('_cc_a'), kind.c_lvalue('_cc_b'))}"]
+             f"{INDENT}return {kind.compare(kind.c_lvalue('_cc_x'), kind.c_lvalue('_cc_y'))}"]
     valid = kind.stored_valid(kind.c_lvalue("_cc_p"))
     if valid is not None:
         lines += ["",

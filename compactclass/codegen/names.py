@@ -1,8 +1,9 @@
 """Every name a generated module binds, in one table with one convention.
 
 - Private names (functions, tables, constants, the runtime modules, parameters and locals)
-  start with ``_cc_``: ``_cc_Point_fill``. No record may be named so (:func:`check`), and no
-  field either (``spec.py``), so a private name never meets a user's.
+  start with ``_cc_``: ``_cc_Point_fill``. No record may be named so (:func:`check`), so a
+  private name never meets a user's (field names are attributes, never module-level names);
+  two records' private names that happen to meet are refused by :func:`check`.
 - Public names are the API other Cython modules cimport: the record (``Point``), its array
   class ``PointArray``, the item struct ``Point_item`` and the accessors ``PointArray_data``,
   ``PointArray_len``, ``PointArray_at``. :func:`check` refuses two records whose names collide.
@@ -35,6 +36,12 @@ RUNTIME_IMPORTS = (
     "from compactclass cimport _arrays as _cc_a",
     "from compactclass.core cimport cc_arena as _cc_arena",
 )
+
+# Names of C and Cython a record cannot take: the generated code uses them as types or builtins
+C_NAMES = frozenset({"bint", "char", "short", "long", "signed", "unsigned", "void", "double",
+                     "size_t", "Py_ssize_t", "Py_hash_t", "NULL", "sizeof", "cython", "const",
+                     "struct", "union", "enum", "inline", "extern", "public", "readonly", "api",
+                     "nogil", "gil", "noexcept", "except"})
 
 # What the .pyi of a module with record arrays imports from typing (a stub is read by type
 # checkers, which need the plain names)
@@ -99,6 +106,7 @@ def check(specs: list, foreign_bases: list, base_pxd_path) -> None:
         seen[base.name] = f"{base.module}.{base.qualname}"
     taken = {name for names in c_type_names(specs).values() for name in names}
     taken.update(STUB_IMPORTS)
+    taken.update(C_NAMES)
     for f in (f for spec in specs for f in spec.fields):          # the kinds' operations
         for what in MODULE_PRIVATE:
             seen[f"{PREFIX}{what}{f.kind.ident}" if what.endswith("_") else f"{PREFIX}{what}"] = \
@@ -108,7 +116,7 @@ def check(specs: list, foreign_bases: list, base_pxd_path) -> None:
                 or hasattr(builtins, spec.name) or keyword.iskeyword(spec.name):
             raise DeclarationError(
                 f"{spec.qualname}: a compiled record cannot be named {spec.name!r} (names "
-                f"starting with {PREFIX}, Python builtins, Cython keywords, the C types of its "
+                f"starting with {PREFIX}, Python builtins, C and Cython names, the C types of its "
                 f"fields and the names its stub imports are taken in the generated module); "
                 f"rename the record")
         names = [*public(spec).values(), *(private(spec, what) for what in PRIVATE),

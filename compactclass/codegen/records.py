@@ -23,7 +23,7 @@ from ..layout import Layout, storage_order
 from ..spec import SLOT_SPECIALS, RecordSpec
 from . import names
 from .kinds import ops_name
-from .methods import plan
+from .methods import field_wise_eq, plan
 from .text import c_bytes
 
 __all__ = ["pxd_class", "record_pyx", "generated_init"]
@@ -72,13 +72,13 @@ def _has_init(spec: RecordSpec) -> bool:
     return False
 
 
-def initialising(spec: RecordSpec, call: str) -> list:
+def initialising(spec: RecordSpec, call: str, self_name: str = "self") -> list:
     """Run ``call`` (__post_init__ or a body __init__). A frozen record is marked as being
     initialised meanwhile, so ``object.__setattr__(self, ...)`` works there, as it does on a
     frozen dataclass."""
     if not spec.options.frozen:
         return [call]
-    return ["_cc_previous = _cc_r.begin_init(self)",
+    return [f"_cc_previous = _cc_r.begin_init({self_name})",
             "try:",
             f"{INDENT}{call}",
             "finally:",
@@ -191,12 +191,14 @@ def field_table(spec: RecordSpec, layout: Layout) -> list:
                      f"&{ops_name(f.kind)}, NULL, NULL)")
     first = min((s.offset for s in layout.slots), default=0)
     end = max((s.offset + s.size for s in layout.slots), default=first)
+    hole, hole_size = layout.payload_hole
     flags = ["_cc_r.CC_RECORD_FROZEN"] if spec.options.frozen else []
-    if "__eq__" not in plan(spec):
+    if not field_wise_eq(spec):
         flags.append("_cc_r.CC_RECORD_PY_EQ")
     members = {"qualname": c_bytes(spec.qualname), "signature": c_bytes(spec.signature_text),
                "nfields": len(spec.fields), "fields": f"&{fields}[0]", "item_base": first,
-               "item_payload": end - first, "flags": " | ".join(flags) or "0"}
+               "item_payload": end - first, "item_hole": hole, "item_hole_size": hole_size,
+               "flags": " | ".join(flags) or "0"}
     lines += [f"{record}.{name} = {value}" for name, value in members.items()]
     return decls, lines
 
@@ -289,8 +291,7 @@ def func_vectorcall(spec: RecordSpec) -> list:
             f'{len(spec.fields)}, "{spec.qualname}")',
             f"{INDENT}{fill}(_cc_self, _cc_r.PySequence_Fast_ITEMS(_cc_bound))"]
     if spec.has_post_init:
-        body += [line.replace("self", "_cc_self") for line in
-                 initialising(spec, "self.__post_init__()")]
+        body += initialising(spec, "_cc_self.__post_init__()", "_cc_self")
     body.append("return _cc_self")
     return [f"cdef object {names.private(spec, 'vectorcall')}(object _cc_cls, "
             f"_cc_PyObject **_cc_args, size_t _cc_nargsf, _cc_PyObject *_cc_kwnames):",
@@ -322,7 +323,7 @@ def module_setup(spec: RecordSpec) -> list:
              "# (an instance, to check where the C compiler placed each field)",
              f"cdef {spec.name} {probe} = {spec.name}.__new__({spec.name})",
              f"_cc_r.record_setup({spec.name}, &{names.private(spec, 'record')}, [{offsets}],",
-             f"                   sizeof(_cc_r.cc_record), sizeof(_cc_k.cc_field))",
+             f"                   _cc_k.CC_RUNTIME_ABI)",
              f"{probe} = None",
              f"_cc_r.cc_type_set_attro({t}, {names.private(spec, 'getattro')}, {setattro})",
              # The arena hands out objects without a GC header: plain data only

@@ -19,10 +19,10 @@ compiled runtime           the kind's C operations,
                            :meth:`~Kind.stored_valid` (``cc_kind_ops``, _kinds.pxd): getset
                            descriptors, ==/ordering/hash/repr, columns, array items
 pure runtime (pure/)       :meth:`~Kind.convert`, :attr:`~Kind.struct_code` (packing),
-                           :meth:`~Kind.from_struct`, :meth:`~Kind.invalid_byte`,
+                           :meth:`~Kind.to_struct`, :meth:`~Kind.from_struct`, :meth:`~Kind.invalid_stored`,
                            :meth:`~Kind.canonical_bytes`
 array formats              :attr:`~Kind.struct_code` (PEP 3118, ``struct``),
-                           :attr:`~Kind.numpy_code`, :meth:`~Kind.invalid_byte`
+                           :attr:`~Kind.numpy_code`, :meth:`~Kind.invalid_stored`
 pickles                    :meth:`~Kind.convert` on load (values are pickled as the Python
                            values users see); :meth:`~Kind.canonical_bytes` for array pickles
 =========================  ==============================================================
@@ -31,7 +31,7 @@ Semantics every kind defines (both modes follow them):
 
 - **equality and ordering** are those of the Python values users see, compared field by field
   the way tuples compare (``!=`` first, then ``<``); the compiled runtime compares the stored C
-  values with the same outcome (:attr:`~Kind.runtime_ops`);
+  values with the same outcome (:meth:`~Kind.compare`);
 - **hashing** is ``hash`` of the tuple of those Python values;
 - **plain data**: a kind whose values hold no object reference (:attr:`~Kind.plain_data`) can be
   copied as bytes. A record whose every field is plain data is plain data itself
@@ -63,7 +63,8 @@ class Kind:
     #: False when a stored value holds an object reference (see the module docstring)
     plain_data: bool = True
     #: True when two stored values are equal exactly when their bytes are (integers; not
-    #: floats, where 0.0 == -0.0 and NaN != NaN): arrays then compare records as bytes
+    #: floats, where 0.0 == -0.0 and NaN != NaN): the pure runtime's arrays then compare
+    #: records as bytes
     bytes_equal: bool = False
     #: the value's ``struct``/PEP 3118 format ("i", "16s"), and NumPy's name for it ("i4")
     struct_code: str = ""
@@ -87,14 +88,24 @@ class Kind:
         (naming ``where``, "Point.x") that any entry point raises for it."""
         raise NotImplementedError
 
+    def to_struct(self, value):
+        """What ``struct.pack(struct_code)`` stores for a (converted) value users see."""
+        return value
+
     def from_struct(self, value):
         """The Python value users see, from what ``struct.unpack(struct_code)`` gave."""
         return value
 
-    def invalid_byte(self, column: bytes):
-        """(index, byte) of the first stored value in ``column`` (this field's bytes of every
-        record, one value per :attr:`size` bytes) that no valid value has, or None."""
+    def invalid_stored(self, column: bytes):
+        """(index, bytes) of the first stored value in ``column`` (this field's bytes of every
+        record, :attr:`size` bytes each) that this kind never writes, or None."""
         return None
+
+    def stored_error(self, where: str, index: int, raw: bytes, name: str) -> Exception:
+        """The error of record ``index`` holding ``raw`` (see :meth:`invalid_stored`) in field
+        ``name``, for a buffer or pickle that is refused."""
+        return ValueError(f"{where}: record {index} holds {raw!r} in {self.name} field {name!r}, "
+                          f"which no {self.name} value is")
 
     def canonical_bytes(self, column: bytes) -> bytes:
         """``column`` with every value as this kind writes it (array pickles hold these)."""
@@ -135,11 +146,6 @@ class Kind:
     def c_lvalue(self, pointer: str) -> str:
         """The C lvalue of the value stored at ``pointer`` (a ``char *`` expression)."""
         return f"(<{self.c_type} *>{pointer})[0]"
-
-    def c_range(self) -> tuple:
-        """(lo, hi) as C constants for the runtime's field table (integer ranges); ("0", "0")
-        when the kind has none."""
-        return "0", "0"
 
     def __repr__(self) -> str:
         return self.name

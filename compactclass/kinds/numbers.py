@@ -67,13 +67,6 @@ class IntKind(Kind):
         helper = "order_unsigned" if self.name == "u64" else "order_signed"
         return f"_cc_k.{helper}({a}, {b})"
 
-    def c_range(self) -> tuple:
-        if self.name == "u64":
-            return "0", "0"          # the runtime checks u64 against UINT64_MAX itself
-        if not self.signed:
-            return "0", f"UINT{self.bits}_MAX"
-        return f"INT{self.bits}_MIN", f"INT{self.bits}_MAX"
-
 
 class FloatKind(Kind):
     """A C ``float`` (f32) or ``double`` (f64)."""
@@ -149,9 +142,13 @@ class BoolKind(Kind):
             return value
         raise type_error(where, self.name, "a bool", value)
 
-    def invalid_byte(self, column: bytes):
+    def invalid_stored(self, column: bytes):
         bad = column.translate(None, b"\x00\x01")
-        return (column.index(bad[0]), bad[0]) if bad else None
+        return (column.index(bad[0]), bad[:1]) if bad else None
+
+    def stored_error(self, where: str, index: int, raw: bytes, name: str) -> ValueError:
+        return ValueError(f"{where}: record {index} holds byte {raw[0]} in bool field {name!r} "
+                          f"(only 0 and 1 are valid)")
 
     def canonical_bytes(self, column: bytes) -> bytes:
         return bytes(b != 0 for b in column)

@@ -116,6 +116,12 @@ class ItemCodec:
         if spec.options.eq and "__eq__" not in spec.user_specials:
             self.compare_positions = [item.fields.index(item.field(f.name))
                                       for f in spec.compare_fields]
+        # kinds whose struct value is not the value users see (storage order / declared order)
+        self.to_struct = [f.kind.to_struct for f in item.fields]
+        self.from_struct = [f.kind.from_struct for f in item.declared]
+        self.translated = any(type(f.kind).to_struct is not Kind.to_struct or
+                              type(f.kind).from_struct is not Kind.from_struct
+                              for f in item.fields)
         # the fields whose stored bytes are not always written as their kind writes them
         self.canonical_fields = [f for f in item.fields
                                  if type(f.kind).canonical_bytes is not Kind.canonical_bytes]
@@ -139,12 +145,18 @@ class ItemCodec:
             values = [convert(v) for convert, v in zip(self.converters, value)]
         else:
             raise messages.value_error(record, value)
-        return self.struct.pack(*[values[k] for k in self.declared_of])
+        raw = [values[k] for k in self.declared_of]
+        if self.translated:
+            raw = [to_struct(v) for to_struct, v in zip(self.to_struct, raw)]
+        return self.struct.pack(*raw)
 
     def unpack(self, data, offset: int = 0):
         """A new record holding the item at byte offset of data."""
         stored = self.struct.unpack_from(data, offset)
-        return self.make_record([stored[k] for k in self.storage_of])
+        values = [stored[k] for k in self.storage_of]
+        if self.translated:
+            values = [from_struct(v) for from_struct, v in zip(self.from_struct, values)]
+        return self.make_record(values)
 
     def items_equal(self, a: bytes, b: bytes) -> bool:
         """Do two items hold equal records (as the record's == says)?"""
@@ -538,20 +550,23 @@ class PureColumn:
         return len(self.array)
 
     def _get(self, i):
-        return struct.unpack_from(self._field.kind.struct_code, self.array._data,
-                                  i * self._codec.size + self._field.offset)[0]
+        kind = self._field.kind
+        return kind.from_struct(struct.unpack_from(kind.struct_code, self.array._data,
+                                                   i * self._codec.size + self._field.offset)[0])
 
     def _values(self, limit=None):
         """The field of every record (of the first limit), from one copy of the storage:
         nothing that runs meanwhile (the GC) can change what is read."""
         data, size = bytes(self.array._data), self._codec.size
         count = len(data) // size if limit is None else min(len(data) // size, limit)
-        code, offset = self._field.kind.struct_code, self._field.offset
-        return [struct.unpack_from(code, data, i * size + offset)[0] for i in range(count)]
+        kind, offset = self._field.kind, self._field.offset
+        return [kind.from_struct(struct.unpack_from(kind.struct_code, data, i * size + offset)[0])
+                for i in range(count)]
 
     def _put(self, i, value):
-        struct.pack_into(self._field.kind.struct_code, self.array._data,
-                         i * self._codec.size + self._field.offset, value)
+        kind = self._field.kind
+        struct.pack_into(kind.struct_code, self.array._data,
+                         i * self._codec.size + self._field.offset, kind.to_struct(value))
 
     def __getitem__(self, index):
         if isinstance(index, slice):
@@ -588,11 +603,11 @@ class PureColumn:
 
     def __array__(self, dtype=None, copy=None):
         import numpy
-        field, size = self._field, self._codec.size
-        view = memoryview(self.array._data).cast(field.kind.struct_code)
-        step = field.kind.size
-        array = numpy.asarray(view[field.offset // step::size // step])
-        return _as_requested(numpy, array, dtype, copy)
+        # the field of the records' structured view: strided, zero-copy, and an export of the
+        # bytearray (which then refuses to resize), as the compiled column's buffer is
+        records = numpy.frombuffer(self.array._data,
+                                   dtype=numpy.dtype(self._codec.item.numpy_descr))
+        return _as_requested(numpy, records[self._field.name], dtype, copy)
 
 
 # --------------------------------------------------------------------------- foreign self

@@ -30,7 +30,7 @@ cdef class RecordArray:
     cdef Py_ssize_t export_shape
     cdef Py_ssize_t export_stride
 
-cdef int array_register(type cls, const cc_array_kind *kind, size_t kind_size) except -1
+cdef int array_register(type cls, const cc_array_kind *kind, int abi) except -1
 cdef tuple array_field_values(object value, Py_ssize_t n, type record)
 cdef bint array_same_record(object value, type record) except -1
 cdef int array_check_item(str record, size_t size, size_t expected_size, list offsets,

@@ -6,7 +6,7 @@ iterator and its column views (see compactclass.arrays for the contract both mod
 # RecordArray is the base of every generated ``<Record>Array`` class: a cc_vec of fixed-size
 # items (the record's payload, laid out as compactclass.array_format describes) and the count
 # of exported buffers. A generated module registers each array class with its cc_array_kind
-# (item size, buffer format, field table, pack/unpack/eq functions); every new object takes
+# (item size, buffer format, the record's field table, a pack function); every new object takes
 # ``kind`` from the registered class its type derives from (C-level tp_base chain), so no
 # Python attribute decides a size or an offset. The sequence protocol, the buffer protocol,
 # columns and pickling are written here once for every record type.
@@ -43,7 +43,7 @@ from libc.stdint cimport uintptr_t
 from cpython.object cimport PyObject, PyTypeObject
 from compactclass._kinds cimport cc_field, CC_EQ, CC_FIELD_COMPARE
 from compactclass._records cimport (cc_record, CC_RECORD_PY_EQ, register_record_type,
-                                    set_type_attribute, check_abi)
+                                    set_type_attribute, check_abi, copy_payload)
 from compactclass.core cimport (cc_allocator, cc_vec_init, cc_vec_destroy, cc_vec_reserve,
                                 cc_vec_resize, cc_vec_push, cc_vec_insert, cc_vec_remove,
                                 cc_vec_truncate, cc_vec_shrink_to_fit, cc_vec_assign, cc_vec_at,
@@ -211,10 +211,10 @@ cdef int _install_columns(type cls, const cc_array_kind *kind) except -1:
     return 0
 
 
-cdef int array_register(type cls, const cc_array_kind *kind, size_t kind_size) except -1:
-    """Called by a generated module, once for each array class it defines (kind_size: the size of
-    cc_array_kind it was compiled with)."""
-    check_abi(cls.__name__, kind_size, sizeof(cc_array_kind), "cc_array_kind")
+cdef int array_register(type cls, const cc_array_kind *kind, int abi) except -1:
+    """Called by a generated module, once for each array class it defines (abi: the structure
+    version it was compiled with)."""
+    check_abi(cls, abi)
     if not issubclass(cls, RecordArray) or kind == NULL:
         raise _messages.not_array_class_error(cls)
     _array_kinds[<uintptr_t><PyObject *>cls] = <uintptr_t>kind
@@ -308,11 +308,18 @@ cdef tuple _NO_ARGS = ()
 
 cdef object _unpack(const cc_array_kind *kind, const unsigned char *item):
     """A new record holding a copy of one item (no __init__, as unpickling): the item is the
-    record's payload, byte for byte."""
-    cdef object cls = <object>kind.record.cls
+    record's payload (but for a hole, see copy_payload), each value as its kind writes it."""
+    cdef const cc_record *rec = kind.record
+    cdef object cls = <object>rec.cls
+    cdef const cc_field *f
+    cdef Py_ssize_t k
     obj = (<PyTypeObject *>cls).tp_new(cls, <PyObject *>_NO_ARGS, NULL)
-    memcpy((<char *><PyObject *>obj) + kind.record.item_base, item,
-           <size_t>kind.record.item_payload)
+    cdef char *payload = (<char *><PyObject *>obj) + rec.item_base
+    copy_payload(payload, <const char *>item, rec)
+    for k in range(rec.nfields):
+        f = &rec.fields[k]
+        if f.ops.check != NULL:          # a bool byte other than 0/1 (a buffer write) reads 1
+            f.ops.check(payload + _item_offset(kind, f), f.size, True)
     return obj
 
 cdef int _item_eq(const cc_array_kind *kind, const unsigned char *x,
@@ -345,8 +352,9 @@ cdef int _check_items(RecordArray a, str where) except -1:
         for i in range(_len(a)):
             p = <char *>_at(a, i) + at
             if f.ops.check(p, f.size, False):
-                raise _array_format.bool_error(where, i, (<unsigned char *>p)[0],
-                                               f.name.decode("utf-8"))
+                raise _array_format.stored_value_error(
+                    <object>a.kind.record.cls, f.name.decode("utf-8"), where, i,
+                    PyBytes_FromStringAndSize(p, f.size))
     return 0
 
 cdef bytes _pickle_bytes(RecordArray a):

@@ -43,6 +43,11 @@ ctypedef struct cc_kind_ops:
     cc_compare_fn compare
     cc_check_fn check            # NULL: every byte pattern is a value
 
+# The version of every struct here and in _records.pxd/_arrays.pxd: a generated module passes
+# the value it was compiled with, and the runtime refuses another (bump on any change).
+cdef enum:
+    CC_RUNTIME_ABI = 1
+
 # One field of a record: static data of the generated module, completed at import.
 cdef enum:
     CC_FIELD_COMPARE = 1         # takes part in == and ordering

@@ -44,16 +44,19 @@ ctypedef struct cc_record:
     cc_field *fields             # declared order
     Py_ssize_t item_base         # offset of the first stored byte (array items start here)
     Py_ssize_t item_payload      # bytes from item_base to the end of the last field
+    Py_ssize_t item_hole         # offset (from item_base) of an object pointer between fields
+    Py_ssize_t item_hole_size    # (__weakref__ of a child record) that copies skip; -1, 0: none
     unsigned int flags
     PyObject *cls                # the compiled type, set by record_setup (types live forever)
     PyObject *pysignature        # signature as a str, set by record_setup (pickles share it)
-    PyObject **defaults          # nfields values for gather_args (NULL: none), or NULL
+    PyObject **defaults          # nfields values for gather_args (an entry NULL: no default);
+                                 # NULL for a record without a generated __init__
 
 cdef int register_record_type(type cls) except -1
-cdef int check_abi(str what, size_t theirs, size_t ours, str struct_name) except -1
+cdef int check_abi(object cls, int abi) except -1
+cdef int copy_payload(char *dst, const char *src, const cc_record *rec) noexcept
 cdef int set_type_attribute(type cls, str name, object value) except -1
-cdef int record_setup(type cls, cc_record *rec, list offsets, size_t record_size,
-                      size_t field_size) except -1
+cdef int record_setup(type cls, cc_record *rec, list offsets, int abi) except -1
 cdef object record_richcompare(const cc_record *rec, object a, object b, int op)
 cdef Py_hash_t record_hash(const cc_record *rec, object a) except -1
 cdef object record_repr(const cc_record *rec, object a)

@@ -17,9 +17,9 @@ Thread safety: every function here runs with the GIL held; arenas are not safe t
 it, and on free-threaded builds the arena is compiled out (CC_USE_ARENA is 0).
 """
 from cpython.object cimport PyObject, PyTypeObject
-from libc.string cimport memset, strdup
+from libc.string cimport memcpy, memset, strdup
 from libc.stdlib cimport calloc
-from compactclass._kinds cimport (cc_field, CC_LT, CC_EQ, CC_GT, CC_UNORDERED,
+from compactclass._kinds cimport (cc_field, CC_LT, CC_EQ, CC_GT, CC_UNORDERED, CC_RUNTIME_ABI,
                                   CC_FIELD_COMPARE, CC_FIELD_HASH, CC_FIELD_REPR,
                                   CC_FIELD_FROZEN)
 from libc.stdint cimport uintptr_t
@@ -52,6 +52,7 @@ cdef extern from "Python.h":
     object PyUnicode_InternFromString(const char *s)
     object PyUnicode_FromString(const char *s)
     bint PyType_IsSubtype(PyTypeObject *a, PyTypeObject *b)
+    bint PyObject_TypeCheck(object o, PyTypeObject *t)
     void PyType_Modified(PyTypeObject *t)
     int PyDict_SetItemString(object d, const char *key, object value) except -1
     ctypedef struct _PyTypeObjectName "PyTypeObject":
@@ -235,8 +236,6 @@ def arena_types():
     return list(_arenas)
 
 
-
-
 # =================================================================================================
 # What every record does from its field table
 # =================================================================================================
@@ -284,27 +283,36 @@ cdef int _install_getsets(type cls, cc_record *rec) except -1:
     return 0
 
 
-cdef int check_abi(str what, size_t theirs, size_t ours, str struct_name) except -1:
+cdef int check_abi(object cls, int abi) except -1:
     """A generated module compiled against another version of the runtime's structs must not
     run: its static tables would be read (and written) with another layout."""
-    if theirs != ours:
-        raise ImportError(f"{what}: compiled against another version of compactclass's runtime "
-                          f"({struct_name} of {theirs} bytes, not {ours}); rebuild")
+    if abi != CC_RUNTIME_ABI:
+        raise ImportError(f"{cls.__name__}: compiled against another version of compactclass's "
+                          f"runtime (structure version {abi}, not {CC_RUNTIME_ABI}); rebuild")
     return 0
 
 
-cdef int record_setup(type cls, cc_record *rec, list offsets, size_t record_size,
-                      size_t field_size) except -1:
-    """Called by a generated module for each record type, before binding: completes the field
-    table (names), checks that the C compiler placed every field where
-    compactclass.layout says (offsets: as measured on an instance), registers the type and
-    installs its getset descriptors. record_size and field_size are the sizes of cc_record and
-    cc_field the module was compiled with."""
+cdef int copy_payload(char *dst, const char *src, const cc_record *rec) noexcept:
+    """Copy a record's payload (item_payload bytes from item_base) between a record and an
+    array item, skipping the hole (an object pointer), whose bytes in dst are left alone."""
+    if rec.item_hole < 0:
+        memcpy(dst, src, <size_t>rec.item_payload)
+        return 0
+    memcpy(dst, src, <size_t>rec.item_hole)
+    cdef Py_ssize_t after = rec.item_hole + rec.item_hole_size
+    memcpy(dst + after, src + after, <size_t>(rec.item_payload - after))
+    return 0
+
+
+cdef int record_setup(type cls, cc_record *rec, list offsets, int abi) except -1:
+    """Called by a generated module for each record type, before binding: checks that it was
+    compiled against these structs (abi) and that the C compiler placed every field where
+    compactclass.layout says (offsets: as measured on an instance), completes the field table
+    (names), registers the type and installs its getset descriptors."""
+    check_abi(cls, abi)
     cdef Py_ssize_t k
     cdef cc_field *f
     qualname = rec.qualname.decode("utf-8")
-    check_abi(qualname, record_size, sizeof(cc_record), "cc_record")
-    check_abi(qualname, field_size, sizeof(cc_field), "cc_field")
     for k in range(rec.nfields):
         f = &rec.fields[k]
         if offsets[k] != f.offset:
@@ -421,6 +429,9 @@ def set_defaults(type record, tuple values, object missing):
         rec.defaults[k] = NULL if values[k] is missing else <PyObject *>values[k]
 
 
+cdef tuple _NO_ARGS = ()
+
+
 def restore_record(type record, tuple values, type cls):
     """A record of compiled type ``record`` (or of cls, a class derived from it) from every
     field value in declared order, each checked; no __init__ or __post_init__ runs."""
@@ -433,7 +444,12 @@ def restore_record(type record, tuple values, type cls):
     if len(values) != rec.nfields:
         raise ValueError(f"{rec.qualname.decode('utf-8')}: expected {rec.nfields} field "
                          f"values, got {len(values)}")
-    obj = record.__new__(cls)          # refuses a cls that does not derive from record
+    if not PyType_IsSubtype(<PyTypeObject *>cls, <PyTypeObject *>record):
+        raise TypeError(f"restore_record: {cls!r} does not derive from {record.__qualname__}")
+    # the type's own tp_new, not a __new__ found as an attribute (which anything can replace)
+    obj = (<PyTypeObject *>record).tp_new(cls, <PyObject *>_NO_ARGS, NULL)
+    if not PyObject_TypeCheck(obj, <PyTypeObject *>record):
+        raise TypeError(f"restore_record: {record.__qualname__}'s tp_new made {type(obj)!r}")
     for k in range(rec.nfields):
         f = &rec.fields[k]
         f.ops.store(_field_at(obj, f), f.size, values[k], <object>f.where)
