@@ -16,7 +16,7 @@ from dataclasses import MISSING, dataclass
 from typing import Any, Optional
 
 from .errors import DeclarationError, DeclarationOverflowError, DeclarationValueError
-from .kinds import Kind, SUPPORTED_TYPES_TEXT, kind_of_annotation
+from .kinds import Kind, kind_of_annotation, supported_text
 
 __all__ = ["FieldSpec", "Options", "RecordSpec", "field", "FieldInfo", "build_spec", "OPTION_NAMES",
            "GENERATOR_VERSION"]
@@ -264,7 +264,7 @@ def _make_field(cls, spec_name, name, annotation, value, kw_only_default, where)
     kind = kind_of_annotation(annotation)
     if kind is None:
         raise DeclarationError(f"{fwhere}: unsupported annotation {annotation!r}; supported field "
-                               f"types are {SUPPORTED_TYPES_TEXT}")
+                               f"types are {supported_text()}")
     info = value if isinstance(value, _FieldInfo) else field(default=value)
     if isinstance(value, (dataclasses.Field,)):
         raise DeclarationError(f"{fwhere}: use compactclass.field(), not dataclasses.field()")

@@ -51,6 +51,9 @@ def _functions(kind) -> list:
 def kind_ops_pyx(specs) -> tuple:
     """(module-level lines, statements of the kinds' set-up) for every kind the specs use."""
     lines, setup = [], []
+    needed = [line for kind in kinds_used(specs) for line in kind.module_code()]
+    if needed:
+        lines += [*dict.fromkeys(needed), "", ""]
     for kind in kinds_used(specs):
         i, ops = kind.ident, ops_name(kind)
         lines += [f"# {kind.name}", "", *_functions(kind), "", f"cdef _cc_k.cc_kind_ops {ops}", "",

@@ -8,7 +8,8 @@ stage talks to the kind it returns. A family of kinds is a module here with
 - ``KINDS``: its kinds by name, for field signatures ("x:i32") of pickles and messages;
 - ``SUPPORTED_TEXT``: how its annotations read in the error for an unsupported one;
 
-and is added to :data:`FAMILIES`.
+and is listed in :data:`FAMILIES` (the built-in ones) or passed to :func:`register_family`
+(a family defined elsewhere: a test, a user's own kinds).
 """
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ from typing import Optional
 from . import numbers
 from .base import Kind
 
-__all__ = ["Kind", "kind_of_annotation", "kind_named", "SUPPORTED_TYPES_TEXT"]
+__all__ = ["Kind", "kind_of_annotation", "kind_named", "register_family", "supported_text",
+           "SUPPORTED_TYPES_TEXT"]
 
 #: every family of kinds, in the order annotations are tried
 FAMILIES = (numbers,)
@@ -25,6 +27,20 @@ FAMILIES = (numbers,)
 SUPPORTED_TYPES_TEXT = "; ".join(family.SUPPORTED_TEXT for family in FAMILIES)
 
 _BY_NAME = {name: kind for family in FAMILIES for name, kind in family.KINDS.items()}
+
+
+def register_family(family) -> None:
+    """Add a family of kinds (an object with kind_of, KINDS and SUPPORTED_TEXT) after the
+    built-in ones. Register it where its kinds are imported, before a record uses them."""
+    global FAMILIES
+    if family not in FAMILIES:
+        FAMILIES = FAMILIES + (family,)
+        _BY_NAME.update(family.KINDS)
+
+
+def supported_text() -> str:
+    """The field types every registered family supports, for the unsupported-type error."""
+    return "; ".join(family.SUPPORTED_TEXT for family in FAMILIES)
 
 
 def kind_of_annotation(annotation) -> Optional[Kind]:

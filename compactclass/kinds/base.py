@@ -113,6 +113,11 @@ class Kind:
 
     # -- generated code (Cython)
 
+    def module_code(self) -> list:
+        """Cython lines a generated module needs once for this kind's code (cimports, imports
+        of helpers its store statement calls; names starting with ``_cc_``)."""
+        return []
+
     def c_declaration(self, member: str) -> str:
         """The Cython declaration of a C struct member holding one value: ``int32_t x``, or
         ``char x[16]`` (member may carry a C name: ``x "cc_f_x"``)."""
