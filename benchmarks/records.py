@@ -14,6 +14,7 @@ import io
 import json
 import os
 import sys
+import statistics
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -57,8 +58,12 @@ def _cell(value) -> str:
 
 
 def _gc_raw(row: dict, key: str):
-    raw = row.get("raw", {}).get("gc_ms") or {}
-    return raw[key] / 1e6 if key in raw else None
+    """The median over the rounds of one raw gc.collect() figure (ms), or None."""
+    rounds = row.get("raw") or []
+    if isinstance(rounds, dict):
+        rounds = [rounds]
+    values = [r["gc_ms"][key] for r in rounds if key in (r.get("gc_ms") or {})]
+    return statistics.median(values) / 1e6 if values else None
 
 
 def table(schema: str, rows: dict) -> str:

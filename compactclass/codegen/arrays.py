@@ -98,23 +98,38 @@ def array_pxd(spec: RecordSpec, layout: Layout) -> list:
 
 # --------------------------------------------------------------------------- .pyx
 
+def _payload_copies(spec: RecordSpec, item: ItemLayout, dst: str, src: str) -> list:
+    """memcpy statements copying the record's payload between dst and src (char pointers at
+    an item and at the record's first field), around a hole (an object pointer between fields,
+    which neither side may take from the other). Constant sizes: the C compiler inlines them."""
+    hole, hole_size = compute_layout(spec).payload_hole
+    payload = max(f.offset + f.kind.size for f in item.fields)
+    if hole < 0:
+        return [f"_cc_memcpy({dst}, {src}, {payload})"]
+    after = hole + hole_size
+    return [f"_cc_memcpy({dst}, {src}, {hole})",
+            f"_cc_memcpy({dst} + {after}, {src} + {after}, {payload - after})"]
+
+
+def _record_start(spec: RecordSpec, obj: str) -> str:
+    base = min(s.offset for s in compute_layout(spec).slots)
+    return f"(<char *><_cc_PyObject *>{obj}) + {base}"
+
+
 def func_pack(spec: RecordSpec, item: ItemLayout) -> list:
     n = names.public(spec)
     record_names = ", ".join(f.name for f in item.declared)
-    layout = compute_layout(spec)
-    base = min(s.offset for s in layout.slots)
     body = [f"cdef {n['item']} _cc_item",
             "cdef tuple _cc_values",
             f"if _cc_r.cc_type_of(<void *>_cc_value) == <_cc_PyTypeObject *>{spec.name} or "
             f"_cc_a.array_same_record(_cc_value, {spec.name}):",
-            f"{INDENT}# the item is the record's payload (padding is zero in both), but for a "
-            f"hole",
+            f"{INDENT}# the item is the record's payload (padding is zero in both)",
             f"{INDENT}_cc_memset(_cc_out, 0, {item.size})",
-            f"{INDENT}_cc_r.copy_payload(<char *>_cc_out, (<char *><_cc_PyObject *>_cc_value) + "
-            f"{base}, &{names.private(spec, 'record')})"]
-    body += [f"{INDENT}return 0",
-             f"_cc_values = _cc_a.array_field_values(_cc_value, {len(item.declared)}, "
-             f"{spec.name})"]
+            *[INDENT + line for line in _payload_copies(
+                spec, item, "<char *>_cc_out", _record_start(spec, "_cc_value"))],
+            f"{INDENT}return 0",
+            f"_cc_values = _cc_a.array_field_values(_cc_value, {len(item.declared)}, "
+            f"{spec.name})"]
     if _has_padding(spec):
         body.append("_cc_memset(&_cc_item, 0, sizeof(_cc_item))  # padding is part of pickles")
     body += [f.kind.store(f"_cc_item.{f.name}", f"_cc_values[{i}]", _where(spec, f.field))
@@ -128,13 +143,34 @@ def func_pack(spec: RecordSpec, item: ItemLayout) -> list:
             *[INDENT + line for line in body]]
 
 
+def func_unpack(spec: RecordSpec, item: ItemLayout) -> list:
+    n = names.public(spec)
+    body = [f"cdef {spec.name} _cc_rec = {spec.name}.__new__({spec.name})",
+            f"cdef {n['item']} *_cc_copy",
+            *_payload_copies(spec, item, _record_start(spec, "_cc_rec"),
+                             "<const char *>_cc_item")]
+    checked = [f for f in item.declared if f.kind.stored_valid("x") is not None]
+    if checked:     # a value no kind writes (a buffer write) is stored as the kind would
+        body.append(f"_cc_copy = <{n['item']} *>({_record_start(spec, '_cc_rec')})")
+        for f in checked:
+            lvalue = f"_cc_copy.{f.name}"
+            body += [f"if not ({f.kind.stored_valid(lvalue)}):",
+                     f"{INDENT}{f.kind.canonical_store(lvalue)}"]
+    body.append("return _cc_rec")
+    return [f"cdef object {names.private(spec, 'unpack')}(const void *_cc_item):",
+            f'{INDENT}"""A new {spec.name} holding a copy of one item (no __init__, as '
+            f'unpickling)."""',
+            *[INDENT + line for line in body]]
+
+
 def kind_struct(spec: RecordSpec, item: ItemLayout) -> list:
     """The cc_array_kind the runtime reads: sizes and offsets the C code uses come from here
     and from the record's field table, never from a Python attribute."""
     kind = names.private(spec, "array_kind")
     members = {"itemsize": f"sizeof({names.public(spec)['item']})", "align": item.align,
                "format": c_bytes(item.buffer_format), "what": c_bytes(item.what),
-               "record": f"&{names.private(spec, 'record')}", "pack": names.private(spec, "pack")}
+               "record": f"&{names.private(spec, 'record')}", "pack": names.private(spec, "pack"),
+               "unpack": names.private(spec, "unpack")}
     return [f"{kind}.{name} = {value}" for name, value in members.items()]
 
 
@@ -167,7 +203,7 @@ def array_pyx(spec: RecordSpec, layout: Layout) -> tuple:
         return [], []
     item = item_layout(layout)
     n = names.public(spec)
-    pieces = [func_pack(spec, item),
+    pieces = [func_pack(spec, item), func_unpack(spec, item),
               [f"cdef _cc_a.cc_array_kind {names.private(spec, 'array_kind')}"],
               pyx_array_class(spec, item)]
     lines = [f"# {spec.qualname}.Array: {item.size}-byte items ({n['item']} in the .pxd), "

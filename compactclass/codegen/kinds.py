@@ -1,6 +1,6 @@
 """Field kinds -> their C operations in a generated module: one ``cc_kind_ops`` per kind the
-module's records use, built from the kind's own Cython (Kind.load, store, compare,
-stored_valid), which the record and array runtime call for every field of that kind."""
+module's records use, built from the kind's own Cython (Kind.load, store, stored_valid), which
+the record and array runtime call for every field of that kind."""
 from __future__ import annotations
 
 from . import names
@@ -31,10 +31,7 @@ def _functions(kind) -> list:
              f"cdef int {names.PREFIX}store_{i}(char *_cc_p, Py_ssize_t _cc_n, object _cc_v, "
              f"object _cc_w) except -1:",
              f"{INDENT}{kind.store(kind.c_lvalue('_cc_p'), '_cc_v', '_cc_w')}",
-             f"{INDENT}return 0", "",
-             f"cdef int {names.PREFIX}compare_{i}(const char *_cc_x, const char *_cc_y, "
-             f"Py_ssize_t _cc_n) except -2:",
-             f"{INDENT}return {kind.compare(kind.c_lvalue('_cc_x'), kind.c_lvalue('_cc_y'))}"]
+             f"{INDENT}return 0"]
     valid = kind.stored_valid(kind.c_lvalue("_cc_p"))
     if valid is not None:
         lines += ["",
@@ -63,6 +60,5 @@ def kind_ops_pyx(specs) -> tuple:
         setup += [f"{ops}.name = {c_bytes(kind.name)}",
                   f"{ops}.load = {names.PREFIX}load_{i}",
                   f"{ops}.store = {names.PREFIX}store_{i}",
-                  f"{ops}.compare = {names.PREFIX}compare_{i}",
                   f"{ops}.check = {check}"]
     return lines[:-2], setup

@@ -50,11 +50,11 @@ STUB_IMPORTS = ("Any", "Iterable", "Iterator", "SupportsIndex", "overload")
 # What one record's private names are for (_cc_<Record>_<what>)
 PRIVATE = ("fields", "record", "fill", "vectorcall", "binder", "user", "arena", "alloc", "free",
            "argnames", "positional", "defaults", "getattro", "setattro", "probe", "pack",
-           "array_kind", "item_probe", "setup")
+           "array_kind", "item_probe", "setup", "unpack", "compare")
 
 
 # Module-level private names that belong to no record (one set per field kind, _cc_ops_i32 ...)
-MODULE_PRIVATE = ("kinds_setup", "ops_", "load_", "store_", "compare_", "check_")
+MODULE_PRIVATE = ("kinds_setup", "ops_", "load_", "store_", "check_")
 
 
 def private(spec: RecordSpec, what: str) -> str:

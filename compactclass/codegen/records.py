@@ -164,10 +164,6 @@ def pyx_class(spec: RecordSpec) -> list:
 def _field_flags(spec: RecordSpec, f) -> str:
     methods = plan(spec)
     flags = []
-    if "__eq__" in methods and f in methods["__eq__"].fields:
-        flags.append("_cc_k.CC_FIELD_COMPARE")
-    elif spec.options.order and f in spec.compare_fields:
-        flags.append("_cc_k.CC_FIELD_COMPARE")
     if methods.get("__hash__") and f in methods["__hash__"].fields:
         flags.append("_cc_k.CC_FIELD_HASH")
     if "__repr__" in methods and f in methods["__repr__"].fields:
@@ -175,6 +171,27 @@ def _field_flags(spec: RecordSpec, f) -> str:
     if spec.options.frozen:
         flags.append("_cc_k.CC_FIELD_FROZEN")
     return " | ".join(flags) or "0"
+
+
+def func_compare(spec: RecordSpec, layout: Layout) -> list:
+    """How two records compare over the compare fields (pointers to their first stored byte,
+    as arrays items are), each field with its kind's compare expression."""
+    first = min((s.offset for s in layout.slots), default=0)
+    lines = [f"cdef int {names.private(spec, 'compare')}(const char *_cc_x, const char *_cc_y) "
+             f"except -2:",
+             f'{INDENT}"""CC_LT/EQ/GT/UNORDERED of two {spec.name} payloads: the first compare '
+             f'field that differs decides."""']
+    compared = spec.compare_fields if (field_wise_eq(spec) or spec.options.order) else ()
+    if compared:
+        lines.append(f"{INDENT}cdef int _cc_o")
+    for f in compared:
+        at = layout.slot(f.name).offset - first
+        mine, theirs = f.kind.c_lvalue(f"_cc_x + {at}"), f.kind.c_lvalue(f"_cc_y + {at}")
+        lines += [f"{INDENT}_cc_o = {f.kind.compare(mine, theirs)}",
+                  f"{INDENT}if _cc_o != _cc_k.CC_EQ:",
+                  f"{INDENT * 2}return _cc_o"]
+    lines.append(f"{INDENT}return _cc_k.CC_EQ")
+    return lines
 
 
 def field_table(spec: RecordSpec, layout: Layout) -> list:
@@ -190,15 +207,12 @@ def field_table(spec: RecordSpec, layout: Layout) -> list:
                      f"{f.kind.size}, {c_bytes(f.kind.struct_code)}, {_field_flags(spec, f)}, "
                      f"&{ops_name(f.kind)}, NULL, NULL)")
     first = min((s.offset for s in layout.slots), default=0)
-    end = max((s.offset + s.size for s in layout.slots), default=first)
-    hole, hole_size = layout.payload_hole
     flags = ["_cc_r.CC_RECORD_FROZEN"] if spec.options.frozen else []
     if not field_wise_eq(spec):
         flags.append("_cc_r.CC_RECORD_PY_EQ")
     members = {"qualname": c_bytes(spec.qualname), "signature": c_bytes(spec.signature_text),
                "nfields": len(spec.fields), "fields": f"&{fields}[0]", "item_base": first,
-               "item_payload": end - first, "item_hole": hole, "item_hole_size": hole_size,
-               "flags": " | ".join(flags) or "0"}
+               "flags": " | ".join(flags) or "0", "compare": names.private(spec, "compare")}
     lines += [f"{record}.{name} = {value}" for name, value in members.items()]
     return decls, lines
 
@@ -347,7 +361,8 @@ def record_pyx(spec: RecordSpec, layout: Layout) -> tuple:
     table_decls, table_setup = field_table(spec, layout)
     arg_decls, arg_setup = func_arguments(spec)
     setup_decls, setup = module_setup(spec)
-    pieces = [pyx_class(spec), table_decls, arg_decls, setup_decls, func_attro(spec),
+    pieces = [pyx_class(spec), table_decls, arg_decls, setup_decls, func_compare(spec, layout),
+              func_attro(spec),
               func_fill(spec), func_vectorcall(spec), func_allocator(spec)]
     lines = []
     for piece in filter(None, pieces):

@@ -13,11 +13,11 @@ layout (layout.py)         :attr:`~Kind.size`, :attr:`~Kind.align`, :attr:`~Kind
 codegen (.pxd/.pyx/.pyi)   :meth:`~Kind.c_declaration`, :attr:`~Kind.c_cimports`,
                            :meth:`~Kind.store` (a Cython statement), :meth:`~Kind.load` (a
                            Cython expression), :attr:`~Kind.ident`, :attr:`~Kind.pyi_type`
-compiled runtime           the kind's C operations,
-                           that the generated module builds from :meth:`~Kind.load`,
-                           :meth:`~Kind.store`, :meth:`~Kind.compare` and
+compiled runtime           the kind's C operations, which the generated module builds from
+                           :meth:`~Kind.load`, :meth:`~Kind.store` and
                            :meth:`~Kind.stored_valid` (``cc_kind_ops``, _kinds.pxd): getset
-                           descriptors, ==/ordering/hash/repr, columns, array items
+                           descriptors, hash, repr, pickles, columns; and the record's own
+                           generated ==/ordering from :meth:`~Kind.compare`
 pure runtime (pure/)       :meth:`~Kind.convert`, :attr:`~Kind.struct_code` (packing),
                            :meth:`~Kind.to_struct`, :meth:`~Kind.from_struct`, :meth:`~Kind.invalid_stored`,
                            :meth:`~Kind.canonical_bytes`
@@ -150,7 +150,7 @@ class Kind:
 
     def c_lvalue(self, pointer: str) -> str:
         """The C lvalue of the value stored at ``pointer`` (a ``char *`` expression)."""
-        return f"(<{self.c_type} *>{pointer})[0]"
+        return f"(<{self.c_type} *>({pointer}))[0]"
 
     def __repr__(self) -> str:
         return self.name

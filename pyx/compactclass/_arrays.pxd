@@ -11,6 +11,8 @@ from compactclass._records cimport cc_record
 # Store a Python value (a record or a tuple of field values) at item, writing item only once
 # every value is valid. Generated: the constructor's inline conversions, on the hot path.
 ctypedef int (*cc_pack_fn)(void *item, object value) except -1
+# A new record holding a copy of an item. Generated too: a[i] and iteration are hot paths.
+ctypedef object (*cc_unpack_fn)(const void *item)
 
 ctypedef struct cc_array_kind:
     size_t itemsize
@@ -19,6 +21,7 @@ ctypedef struct cc_array_kind:
     const char *what             # "Point.Array", for messages
     const cc_record *record      # fields (item offset = field offset - record.item_base)
     cc_pack_fn pack
+    cc_unpack_fn unpack
 
 cdef class RecordArray:
     # Records live in vec (vec.data, vec.len: what Cython loops read); exports counts the

@@ -41,9 +41,9 @@ from cpython.slice cimport PySlice_Unpack, PySlice_AdjustIndices
 from libc.string cimport memcpy, memmove
 from libc.stdint cimport uintptr_t
 from cpython.object cimport PyObject, PyTypeObject
-from compactclass._kinds cimport cc_field, CC_EQ, CC_FIELD_COMPARE
+from compactclass._kinds cimport cc_field, CC_EQ
 from compactclass._records cimport (cc_record, CC_RECORD_PY_EQ, register_record_type,
-                                    set_type_attribute, check_abi, copy_payload)
+                                    set_type_attribute, check_abi)
 from compactclass.core cimport (cc_allocator, cc_vec_init, cc_vec_destroy, cc_vec_reserve,
                                 cc_vec_resize, cc_vec_push, cc_vec_insert, cc_vec_remove,
                                 cc_vec_truncate, cc_vec_shrink_to_fit, cc_vec_assign, cc_vec_at,
@@ -304,39 +304,17 @@ cdef const cc_field *_field_named(const cc_array_kind *kind, str name) except? N
 cdef inline Py_ssize_t _item_offset(const cc_array_kind *kind, const cc_field *f) noexcept:
     return f.offset - kind.record.item_base
 
-cdef tuple _NO_ARGS = ()
+cdef inline object _unpack(const cc_array_kind *kind, const unsigned char *item):
+    """A new record holding a copy of one item (no __init__, as unpickling)."""
+    return kind.unpack(item)
 
-cdef object _unpack(const cc_array_kind *kind, const unsigned char *item):
-    """A new record holding a copy of one item (no __init__, as unpickling): the item is the
-    record's payload (but for a hole, see copy_payload), each value as its kind writes it."""
-    cdef const cc_record *rec = kind.record
-    cdef object cls = <object>rec.cls
-    cdef const cc_field *f
-    cdef Py_ssize_t k
-    obj = (<PyTypeObject *>cls).tp_new(cls, <PyObject *>_NO_ARGS, NULL)
-    cdef char *payload = (<char *><PyObject *>obj) + rec.item_base
-    copy_payload(payload, <const char *>item, rec)
-    for k in range(rec.nfields):
-        f = &rec.fields[k]
-        if f.ops.check != NULL:          # a bool byte other than 0/1 (a buffer write) reads 1
-            f.ops.check(payload + _item_offset(kind, f), f.size, True)
-    return obj
 
 cdef int _item_eq(const cc_array_kind *kind, const unsigned char *x,
                   const unsigned char *y) except -1:
     """Do two items hold equal records? As the record's == says."""
-    cdef const cc_record *rec = kind.record
-    cdef const cc_field *f
-    cdef Py_ssize_t k, at
-    if rec.flags & CC_RECORD_PY_EQ:
+    if kind.record.flags & CC_RECORD_PY_EQ:
         return _unpack(kind, x) == _unpack(kind, y)
-    for k in range(rec.nfields):
-        f = &rec.fields[k]
-        if f.flags & CC_FIELD_COMPARE:
-            at = _item_offset(kind, f)
-            if f.ops.compare(<const char *>x + at, <const char *>y + at, f.size) != CC_EQ:
-                return 0
-    return 1
+    return kind.record.compare(<const char *>x, <const char *>y) == CC_EQ
 
 cdef int _check_items(RecordArray a, str where) except -1:
     """Every stored value must be one its kind writes (records imported from a buffer or a

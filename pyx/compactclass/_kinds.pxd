@@ -3,10 +3,10 @@
 a kind, the field table entry, and the number kinds' inline converters and comparisons.
 
 A generated module builds one ``cc_kind_ops`` for each kind its records use, from the kind's
-own Cython (``Kind.load``, ``store``, ``compare``, ``stored_valid``); the record and array
-runtime reach every field's value through its ``ops`` (getset descriptors, ==/ordering/hash/
-repr, columns, array items). The hot paths (a field write, a constructor, a tuple appended to
-an array) run the kind's store statement inline.
+own Cython (``Kind.load``, ``store``, ``stored_valid``); the record and array runtime reach
+every field's value through its ``ops`` (getset descriptors, hash, repr, pickles, columns,
+bool checks of imported items). The hot paths (a field write, a constructor, a tuple appended
+to an array, a[i], ==, ordering) are generated per record with each kind's Cython inline.
 """
 from cpython.object cimport PyObject
 from libc.stdint cimport (int8_t, int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t,
@@ -21,8 +21,8 @@ cdef extern from "Python.h":
     double PyFloat_AS_DOUBLE(object o)
     long long PyLong_AsLongLongAndOverflow(object o, int *overflow) except? -1
 
-# What compare returns: the outcome of comparing two stored values as their Python values
-# compare (UNORDERED: neither <, == nor >, as NaN).
+# The outcome of comparing two stored values as their Python values compare (UNORDERED:
+# neither <, == nor >, as NaN): what Kind.compare expressions give.
 cdef enum:
     CC_LT = -1
     CC_EQ = 0
@@ -32,7 +32,6 @@ cdef enum:
 # The operations of one kind on a stored value at p (size bytes: parametrised kinds need it).
 ctypedef object (*cc_load_fn)(const char *p, Py_ssize_t size)
 ctypedef int (*cc_store_fn)(char *p, Py_ssize_t size, object value, object where) except -1
-ctypedef int (*cc_compare_fn)(const char *a, const char *b, Py_ssize_t size) except -2
 # 1 if the stored bytes are not a value the kind writes; with fix, rewrite them as it would
 ctypedef int (*cc_check_fn)(char *p, Py_ssize_t size, bint fix) noexcept
 
@@ -40,18 +39,16 @@ ctypedef struct cc_kind_ops:
     const char *name             # the kind's name: "i32"
     cc_load_fn load
     cc_store_fn store            # converts and checks; writes p only once the value is valid
-    cc_compare_fn compare
     cc_check_fn check            # NULL: every byte pattern is a value
 
 # The version of every struct here and in _records.pxd/_arrays.pxd: a generated module passes
 # the value it was compiled with, and the runtime refuses another (bump on any change).
 cdef enum:
-    CC_RUNTIME_ABI = 1
+    CC_RUNTIME_ABI = 4
 
 # One field of a record: static data of the generated module, completed at import.
 cdef enum:
-    CC_FIELD_COMPARE = 1         # takes part in == and ordering
-    CC_FIELD_HASH = 2            # in __hash__
+    CC_FIELD_HASH = 2            # in __hash__ (== and ordering: the record's compare)
     CC_FIELD_REPR = 4            # in __repr__
     CC_FIELD_FROZEN = 8          # its record is frozen
 

@@ -36,6 +36,11 @@ cdef enum:
     CC_RECORD_FROZEN = 1
     CC_RECORD_PY_EQ = 2          # == is not field-wise (eq=False, or __eq__ from the body)
 
+# How two records (or array items) compare over the fields == and ordering use, given pointers
+# to their first stored byte: CC_LT, CC_EQ, CC_GT or CC_UNORDERED (the first field that differs
+# decides). Generated: == and sorting are hot paths.
+ctypedef int (*cc_compare_fn)(const char *a, const char *b) except -2
+
 # One record type, as the runtime sees it: static data of the generated module.
 ctypedef struct cc_record:
     const char *qualname         # UTF-8
@@ -43,10 +48,8 @@ ctypedef struct cc_record:
     Py_ssize_t nfields
     cc_field *fields             # declared order
     Py_ssize_t item_base         # offset of the first stored byte (array items start here)
-    Py_ssize_t item_payload      # bytes from item_base to the end of the last field
-    Py_ssize_t item_hole         # offset (from item_base) of an object pointer between fields
-    Py_ssize_t item_hole_size    # (__weakref__ of a child record) that copies skip; -1, 0: none
     unsigned int flags
+    cc_compare_fn compare
     PyObject *cls                # the compiled type, set by record_setup (types live forever)
     PyObject *pysignature        # signature as a str, set by record_setup (pickles share it)
     PyObject **defaults          # nfields values for gather_args (an entry NULL: no default);
@@ -54,7 +57,6 @@ ctypedef struct cc_record:
 
 cdef int register_record_type(type cls) except -1
 cdef int check_abi(object cls, int abi) except -1
-cdef int copy_payload(char *dst, const char *src, const cc_record *rec) noexcept
 cdef int set_type_attribute(type cls, str name, object value) except -1
 cdef int record_setup(type cls, cc_record *rec, list offsets, int abi) except -1
 cdef object record_richcompare(const cc_record *rec, object a, object b, int op)
@@ -107,3 +109,4 @@ cdef inline int gather_args(PyObject **values, Py_ssize_t nfields, PyObject **ar
                 return -1
             values[i] = defaults[i]
     return 0
+

@@ -17,10 +17,10 @@ Thread safety: every function here runs with the GIL held; arenas are not safe t
 it, and on free-threaded builds the arena is compiled out (CC_USE_ARENA is 0).
 """
 from cpython.object cimport PyObject, PyTypeObject
-from libc.string cimport memcpy, memset, strdup
+from libc.string cimport memset, strdup
 from libc.stdlib cimport calloc
 from compactclass._kinds cimport (cc_field, CC_LT, CC_EQ, CC_GT, CC_UNORDERED, CC_RUNTIME_ABI,
-                                  CC_FIELD_COMPARE, CC_FIELD_HASH, CC_FIELD_REPR,
+                                  CC_FIELD_HASH, CC_FIELD_REPR,
                                   CC_FIELD_FROZEN)
 from libc.stdint cimport uintptr_t
 from compactclass.core cimport (cc_arena, cc_arena_stats, cc_arena_new, cc_arena_set_hook,
@@ -292,18 +292,6 @@ cdef int check_abi(object cls, int abi) except -1:
     return 0
 
 
-cdef int copy_payload(char *dst, const char *src, const cc_record *rec) noexcept:
-    """Copy a record's payload (item_payload bytes from item_base) between a record and an
-    array item, skipping the hole (an object pointer), whose bytes in dst are left alone."""
-    if rec.item_hole < 0:
-        memcpy(dst, src, <size_t>rec.item_payload)
-        return 0
-    memcpy(dst, src, <size_t>rec.item_hole)
-    cdef Py_ssize_t after = rec.item_hole + rec.item_hole_size
-    memcpy(dst + after, src + after, <size_t>(rec.item_payload - after))
-    return 0
-
-
 cdef int record_setup(type cls, cc_record *rec, list offsets, int abi) except -1:
     """Called by a generated module for each record type, before binding: checks that it was
     compiled against these structs (abi) and that the C compiler placed every field where
@@ -351,17 +339,11 @@ cdef tuple record_values(const cc_record *rec, object a):
 cdef object record_richcompare(const cc_record *rec, object a, object b, int op):
     """==, !=, <, <=, >, >= of two records of the same type: field by field over the compare
     fields, as tuples compare (the first field that differs decides; NaN is unordered)."""
-    cdef Py_ssize_t k
-    cdef const cc_field *f
-    cdef int outcome = CC_EQ
+    cdef int outcome
     if type(b) is not type(a):
         return NotImplemented
-    for k in range(rec.nfields):
-        f = &rec.fields[k]
-        if f.flags & CC_FIELD_COMPARE:
-            outcome = f.ops.compare(_field_at(a, f), _field_at(b, f), f.size)
-            if outcome != CC_EQ:
-                break
+    outcome = rec.compare((<char *><PyObject *>a) + rec.item_base,
+                          (<char *><PyObject *>b) + rec.item_base)
     if op == Py_EQ:
         return outcome == CC_EQ
     if op == Py_NE:
