@@ -17,7 +17,7 @@ from compactclass.codegen import names
 from compactclass.codegen.functions import tuple_expr
 from compactclass.codegen.methods import plan, python_source
 from compactclass.codegen.module import foreign_bases, generate_module, generate_pxd, generate_pyi
-from compactclass.codegen.records import (field_table, func_fill, func_vectorcall,
+from compactclass.codegen.records import (field_table, func_compare, func_fill, func_vectorcall,
                                           method_init, method_trampoline, planned_methods)
 from compactclass.layout import compute_layout
 from compactclass.spec import GENERATOR_VERSION
@@ -295,10 +295,19 @@ def test_field_table_marks_the_plans_fields():
     assert decls[1:] == ["cdef _cc_k.cc_field _cc_Sample_fields[3]",
                          "cdef _cc_r.cc_record _cc_Sample_record"]
     a, b, c = setup[:3]
-    assert 'b"a", b"i32"' in a and "CC_FIELD_COMPARE" in a and "CC_FIELD_REPR" in a
-    assert "CC_FIELD_COMPARE" not in b and "CC_FIELD_REPR" in b
-    assert "CC_FIELD_COMPARE" in c and "CC_FIELD_REPR" not in c
+    assert 'b"a", b"i32"' in a and "CC_FIELD_REPR" in a
+    assert "CC_FIELD_REPR" in b and "CC_FIELD_REPR" not in c
     assert "_cc_Sample_record.flags = 0" in setup
+    assert "_cc_Sample_record.compare = _cc_Sample_compare" in setup
+
+
+def test_compare_function_compares_the_compare_fields_in_declared_order():
+    spec = spec_of(Sample)              # b has compare=False
+    lines = func_compare(spec, compute_layout(spec))
+    compared = [line for line in lines if line.strip().startswith("_cc_o = ")]
+    assert len(compared) == 2
+    assert "(<int32_t *>(_cc_x + " in compared[0] and "(<uint8_t *>(_cc_x + " in compared[1]
+    assert lines[-1] == "    return _cc_k.CC_EQ"
     frozen = spec_of(FrozenSample)
     _, frozen_setup = field_table(frozen, compute_layout(frozen))
     assert all("CC_FIELD_FROZEN" in line for line in frozen_setup[:2])

@@ -219,6 +219,16 @@ def field_table(spec: RecordSpec, layout: Layout) -> list:
 
 # --------------------------------------------------------------------------- hot paths
 
+def _by_name(spec: RecordSpec, guard: str, action) -> list:
+    """``if guard:`` then, for each field, ``if _cc_name is <its interned name>:`` and the
+    lines action(field) gives."""
+    lines = [f"{INDENT}if {guard}:"] if spec.fields else []
+    for f in spec.fields:
+        lines.append(f"{INDENT * 2}if _cc_name is {names.field_constant(spec, f, 'name')}:")
+        lines += [INDENT * 3 + line for line in action(f)]
+    return lines
+
+
 def func_attro(spec: RecordSpec) -> list:
     """tp_getattro/tp_setattro: ``p.x`` on the exact type compares the (interned) attribute name
     against each field name by pointer and reads or writes the C field directly; any other
@@ -228,25 +238,17 @@ def func_attro(spec: RecordSpec) -> list:
     lines = [f'cdef str {names.field_constant(spec, f, "name")} = "{f.name}"'
              for f in spec.fields]
     lines += ["", f"cdef object {names.private(spec, 'getattro')}(object _cc_self, "
-                  f"object _cc_name):"]
-    if spec.fields:
-        lines.append(f"{INDENT}if {exact}:")
-    for f in spec.fields:
-        lines += [f"{INDENT * 2}if _cc_name is {names.field_constant(spec, f, 'name')}:",
-                  f"{INDENT * 3}return {f.kind.load(f'{rec}.{f.name}')}"]
-    lines.append(f"{INDENT}return _cc_r.PyObject_GenericGetAttr(_cc_self, _cc_name)")
+                  f"object _cc_name):",
+              *_by_name(spec, exact, lambda f: [f"return {f.kind.load(f'{rec}.{f.name}')}"]),
+              f"{INDENT}return _cc_r.PyObject_GenericGetAttr(_cc_self, _cc_name)"]
     if spec.options.frozen:
         return lines
-    lines += ["", f"cdef int {names.private(spec, 'setattro')}(object _cc_self, object _cc_name, "
-                  f"_cc_PyObject *_cc_value) except -1:"]
-    if spec.fields:
-        lines.append(f"{INDENT}if _cc_value != NULL and {exact}:")
-    for f in spec.fields:
-        lines += [f"{INDENT * 2}if _cc_name is {names.field_constant(spec, f, 'name')}:",
-                  f"{INDENT * 3}{f.kind.store(f'{rec}.{f.name}', '<object>_cc_value', _where(spec, f))}",
-                  f"{INDENT * 3}return 0"]
-    lines.append(f"{INDENT}return _cc_r.PyObject_GenericSetAttr(_cc_self, _cc_name, _cc_value)")
-    return lines
+    store = lambda f: [f.kind.store(f"{rec}.{f.name}", "<object>_cc_value", _where(spec, f)),  # noqa: E731
+                       "return 0"]
+    return lines + ["", f"cdef int {names.private(spec, 'setattro')}(object _cc_self, "
+                        f"object _cc_name, _cc_PyObject *_cc_value) except -1:",
+                    *_by_name(spec, f"_cc_value != NULL and {exact}", store),
+                    f"{INDENT}return _cc_r.PyObject_GenericSetAttr(_cc_self, _cc_name, _cc_value)"]
 
 
 def func_fill(spec: RecordSpec) -> list:

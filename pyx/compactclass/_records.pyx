@@ -357,26 +357,25 @@ cdef object record_richcompare(const cc_record *rec, object a, object b, int op)
     return outcome == CC_GT or outcome == CC_EQ
 
 
-cdef Py_hash_t record_hash(const cc_record *rec, object a) except -1:
-    """hash of the tuple of the hash fields' values."""
+cdef list _named_values(const cc_record *rec, object a, unsigned int flag):
+    """(name, value) of every field marked flag, in declared order."""
     cdef Py_ssize_t k
     cdef const cc_field *f
-    values = []
+    found = []
     for k in range(rec.nfields):
         f = &rec.fields[k]
-        if f.flags & CC_FIELD_HASH:
-            values.append(f.ops.load(_field_at(a, f), f.size))
-    return hash(tuple(values))
+        if f.flags & flag:
+            found.append((<object>f.pyname, f.ops.load(_field_at(a, f), f.size)))
+    return found
+
+
+cdef Py_hash_t record_hash(const cc_record *rec, object a) except -1:
+    """hash of the tuple of the hash fields' values."""
+    return hash(tuple([value for _, value in _named_values(rec, a, CC_FIELD_HASH)]))
 
 
 cdef object record_repr(const cc_record *rec, object a):
-    cdef Py_ssize_t k
-    cdef const cc_field *f
-    parts = []
-    for k in range(rec.nfields):
-        f = &rec.fields[k]
-        if f.flags & CC_FIELD_REPR:
-            parts.append(f"{<object>f.pyname}={f.ops.load(_field_at(a, f), f.size)!r}")
+    parts = [f"{name}={value!r}" for name, value in _named_values(rec, a, CC_FIELD_REPR)]
     return f"{type(a).__qualname__}({', '.join(parts)})"
 
 
