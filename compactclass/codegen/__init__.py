@@ -1,0 +1,1 @@
+"""Spec + layout -> the generated .pyx/.pxd/.pyi of a declaration file (see module.py)."""

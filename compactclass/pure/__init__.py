@@ -1,0 +1,1 @@
+"""The pure-Python runtime: records and record arrays without a compiled build."""

@@ -3,10 +3,10 @@
 Used when no matching compiled build exists (or with COMPACTCLASS_PURE=1). It is a slotted
 class whose methods are built from the same spec as the generated Cython code and follow the
 same rules: the same checks and messages (compactclass.kinds), the same ``__init__`` signature
-(compactclass.codegen.functions), the same repr, comparisons, hashing and pickles.
+(compactclass.codegen.functions), and the dataclass methods the same plan gives
+(compactclass.codegen.methods): repr, comparisons, hashing; pickles as compactclass.pickling.
 """
 from __future__ import annotations
-
 
 import functools
 
