@@ -79,7 +79,7 @@ def generate_pyx(specs: list, source_file: str, declaring_module: str) -> str:
         f'__compact_declaration__ = "{declaring_module}"', "", ""]
     kind_lines, kind_setup = kind_ops_pyx(specs)
     if kind_lines:
-        lines += [RULE, "# The field kinds' operations (what the runtime calls for a field's value)",
+        lines += [RULE, "# The field kinds' operations (what the runtime calls for a value)",
                   RULE, "", *kind_lines, "", "",
                   f"cdef int {names.PREFIX}kinds_setup() except -1:",
                   *["    " + line for line in kind_setup], "    return 0", "", "",

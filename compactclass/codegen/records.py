@@ -243,8 +243,8 @@ def func_attro(spec: RecordSpec) -> list:
               f"{INDENT}return _cc_r.PyObject_GenericGetAttr(_cc_self, _cc_name)"]
     if spec.options.frozen:
         return lines
-    store = lambda f: [f.kind.store(f"{rec}.{f.name}", "<object>_cc_value", _where(spec, f)),  # noqa: E731
-                       "return 0"]
+    def store(f):
+        return [f.kind.store(f"{rec}.{f.name}", "<object>_cc_value", _where(spec, f)), "return 0"]
     return lines + ["", f"cdef int {names.private(spec, 'setattro')}(object _cc_self, "
                         f"object _cc_name, _cc_PyObject *_cc_value) except -1:",
                     *_by_name(spec, f"_cc_value != NULL and {exact}", store),

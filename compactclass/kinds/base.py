@@ -19,8 +19,8 @@ compiled runtime           the kind's C operations, which the generated module b
                            descriptors, hash, repr, pickles, columns; and the record's own
                            generated ==/ordering from :meth:`~Kind.compare`
 pure runtime (pure/)       :meth:`~Kind.convert`, :attr:`~Kind.struct_code` (packing),
-                           :meth:`~Kind.to_struct`, :meth:`~Kind.from_struct`, :meth:`~Kind.invalid_stored`,
-                           :meth:`~Kind.canonical_bytes`
+                           :meth:`~Kind.to_struct`, :meth:`~Kind.from_struct`,
+                           :meth:`~Kind.invalid_stored`, :meth:`~Kind.canonical_bytes`
 array formats              :attr:`~Kind.struct_code` (PEP 3118, ``struct``),
                            :attr:`~Kind.numpy_code`, :meth:`~Kind.invalid_stored`
 pickles                    :meth:`~Kind.convert` on load (values are pickled as the Python
@@ -38,8 +38,9 @@ Semantics every kind defines (both modes follow them):
   (``RecordSpec.plain_data``): that decides that it comes from a GC-free arena, has record
   arrays, exports buffers and pickles its arrays as bytes.
 
-A kind is an immutable value object; kinds with parameters (``Str[16]``) are separate instances
-that compare equal when their parameters do.
+A kind is an immutable value object; kinds with parameters (``Str[16]``) are separate
+instances, each with an :attr:`~Kind.ident` of its own (a generated module builds one set of
+C operations per ident).
 """
 from __future__ import annotations
 
