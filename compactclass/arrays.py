@@ -39,7 +39,9 @@ from __future__ import annotations
 from .array_format import (buffer_records, check_stored, check_pickle_header, item_layout,
                            pickle_header)
 
-__all__ = ["restore_array_v1", "ArrayInfo", "buffer_records"]
+from .messages import object_fields_array_error
+
+__all__ = ["restore_array_v1", "ArrayInfo", "buffer_records", "NoArray"]
 
 
 class ArrayInfo:
@@ -57,6 +59,26 @@ class ArrayInfo:
     def __repr__(self):
         mode = "compiled" if self.compiled else "pure-Python fallback"
         return f"<record array info {self.what}: {self.item.size}-byte items, {mode}>"
+
+
+class NoArray:
+    """``Rec.Array`` of a record with object fields: calling it, or any of its attributes,
+    raises the TypeError that says why there is no array."""
+
+    __slots__ = ("_error",)
+
+    def __init__(self, spec):
+        fields = [(f.name, f.kind.name) for f in spec.fields if not f.kind.plain_data]
+        object.__setattr__(self, "_error", (spec.qualname, fields))
+
+    def __call__(self, *args, **kwargs):
+        raise object_fields_array_error(*self._error)
+
+    def __getattr__(self, name):
+        raise object_fields_array_error(*object.__getattribute__(self, "_error"))
+
+    def __repr__(self):
+        return f"<no record arrays for {self._error[0]}: it has object fields>"
 
 
 def restore_array_v1(cls, header, payload):

@@ -24,9 +24,10 @@ from typing import Optional
 
 from . import files
 from .array_format import item_layout
-from .arrays import ArrayInfo
+from .arrays import ArrayInfo, NoArray
 from .codegen import names
 from .codegen.arrays import has_array
+from .codegen.kinds import BIND_OBJECTS, bound_objects
 from .codegen.functions import binder, fixed_value
 from .layout import compute_layout
 from .messages import frozen_setter
@@ -402,6 +403,9 @@ def _bind_compiled(spec: RecordSpec, user_class, module) -> type:
     info.cls = cls
     info._restore = functools.partial(_records.restore_record, cls)  # (values, cls)
     setattr(module, names.private(spec, "binder"), binder(spec))
+    objects = bound_objects([spec])
+    if objects:
+        getattr(module, BIND_OBJECTS)(objects)
     _records.set_defaults(cls, tuple(fixed_value(f) for f in spec.fields), dataclasses.MISSING)
     setattr(module, names.private(spec, "user"),
             {n: vars(user_class)[n] for n in spec.user_specials})
@@ -423,9 +427,17 @@ def _bind_compiled(spec: RecordSpec, user_class, module) -> type:
 def attach_array(cls, info) -> None:
     """Give record class ``cls`` its ``Array`` attribute (compiled or fallback).
 
-    Records without fields have no array (an item would have no bytes).
+    Records without fields have no array (an item would have no bytes); records with object
+    fields get a :class:`~compactclass.arrays.NoArray`, which says why there is none.
     """
     if not has_array(info.spec):
+        if info.spec.fields:
+            no_array = NoArray(info.spec)
+            if info.compiled:
+                from . import _records
+                _records._set_type_attribute(cls, "Array", no_array)
+            else:
+                setattr(cls, "Array", no_array)
         return
     item = item_layout(info.layout)
     if info.compiled:

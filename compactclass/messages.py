@@ -178,3 +178,11 @@ def foreign_self_error(name: str, owner, obj) -> TypeError:
 def foreign_cls_error(name: str, owner, cls) -> TypeError:
     return TypeError(f"descriptor {name!r} requires a subtype of {owner.__qualname__!r} but "
                      f"received {cls!r}")
+
+
+def object_fields_array_error(record: str, fields: list) -> TypeError:
+    """fields: (name, kind name) of the fields that hold object references."""
+    listed = ", ".join(f"{name} ({kind})" for name, kind in fields)
+    return TypeError(f"{record}.Array: record arrays hold plain data only, and {record} has "
+                     f"object fields: {listed}. Use Str[N]/Bytes[N] for strings stored inline, "
+                     f"or keep the records in a list")

@@ -22,7 +22,7 @@ __all__ = ["FieldSpec", "Options", "RecordSpec", "field", "FieldInfo", "build_sp
            "GENERATOR_VERSION"]
 
 # Bumped whenever generated code changes shape, so builds from an older generator count as stale.
-GENERATOR_VERSION = 9
+GENERATOR_VERSION = 10
 
 OPTION_NAMES = ("init", "repr", "eq", "order", "unsafe_hash", "frozen", "match_args", "kw_only",
                 "weakref_slot")
@@ -115,7 +115,7 @@ class FieldSpec:
         """Everything about the field that generated code depends on. Not its default: the
         compiled class takes defaults from the declaration when it is bound, so a changed
         default needs no rebuild."""
-        return (self.name, self.kind.name, self.init, self.repr, self.compare, self.hash,
+        return (self.name, self.kind.canonical, self.init, self.repr, self.compare, self.hash,
                 self.kw_only)
 
 
@@ -197,6 +197,12 @@ class RecordSpec:
         """No field holds an object reference: instances come from a GC-free arena, and the
         record has arrays, buffer exports and byte pickles."""
         return all(f.kind.plain_data for f in self.fields)
+
+    @property
+    def gc_free(self) -> bool:
+        """No field can refer back to the record: instances are not GC-tracked and come from
+        the type's arena."""
+        return not any(f.kind.cyclic for f in self.fields)
 
     def canonical(self) -> tuple:
         return (GENERATOR_VERSION, self.name, tuple(f.canonical() for f in self.fields),

@@ -6,7 +6,10 @@ from __future__ import annotations
 from . import names
 from .text import c_bytes
 
-__all__ = ["kinds_used", "kind_ops_pyx", "ops_name"]
+__all__ = ["kinds_used", "kind_ops_pyx", "ops_name", "bound_objects", "BIND_OBJECTS"]
+
+#: the generated module's function @compact calls with the kinds' bound objects
+BIND_OBJECTS = f"{names.PREFIX}bind_objects"
 
 INDENT = "    "
 
@@ -20,6 +23,27 @@ def kinds_used(specs) -> list:
     return list(found.values())
 
 
+def bound_objects(specs) -> dict:
+    """{name: object} of every kind the specs use (Kind.bound_objects)."""
+    return {name: value for kind in kinds_used(specs)
+            for name, value in kind.bound_objects().items()}
+
+
+def _bind_function(specs) -> list:
+    """Module-level ``cdef object`` names for the kinds' bound objects, and the function that
+    sets them (from @compact; a name not given keeps its value)."""
+    bound = sorted(bound_objects(specs))
+    if not bound:
+        return []
+    lines = [f"cdef object {name} = None" for name in bound]
+    lines += ["", "", f"def {BIND_OBJECTS}(dict objects):",
+              f'{INDENT}"""Called by @compact: the objects the field kinds\' code reads."""',
+              f"{INDENT}global {', '.join(bound)}"]
+    for name in bound:
+        lines += [f'{INDENT}if "{name}" in objects:', f'{INDENT * 2}{name} = objects["{name}"]']
+    return lines + ["", ""]
+
+
 def ops_name(kind) -> str:
     return f"{names.PREFIX}ops_{kind.ident}"
 
@@ -27,10 +51,10 @@ def ops_name(kind) -> str:
 def _functions(kind) -> list:
     i = kind.ident
     lines = [f"cdef object {names.PREFIX}load_{i}(const char *_cc_p, Py_ssize_t _cc_n):",
-             f"{INDENT}return {kind.load(kind.c_lvalue('_cc_p'))}", "",
+             f"{INDENT}return {kind.load_at('_cc_p')}", "",
              f"cdef int {names.PREFIX}store_{i}(char *_cc_p, Py_ssize_t _cc_n, object _cc_v, "
              f"object _cc_w) except -1:",
-             f"{INDENT}{kind.store(kind.c_lvalue('_cc_p'), '_cc_v', '_cc_w')}",
+             f"{INDENT}{kind.store_at('_cc_p', '_cc_v', '_cc_w')}",
              f"{INDENT}return 0"]
     valid = kind.stored_valid(kind.c_lvalue("_cc_p"))
     if valid is not None:
@@ -51,6 +75,7 @@ def kind_ops_pyx(specs) -> tuple:
     needed = [line for kind in kinds_used(specs) for line in kind.module_code()]
     if needed:
         lines += [*dict.fromkeys(needed), "", ""]
+    lines += _bind_function(specs)
     for kind in kinds_used(specs):
         i, ops = kind.ident, ops_name(kind)
         lines += [f"# {kind.name}", "", *_functions(kind), "", f"cdef _cc_k.cc_kind_ops {ops}", "",

@@ -54,7 +54,7 @@ PRIVATE = ("fields", "record", "fill", "vectorcall", "binder", "user", "arena", 
 
 
 # Module-level private names that belong to no record (one set per field kind, _cc_ops_i32 ...)
-MODULE_PRIVATE = ("kinds_setup", "ops_", "load_", "store_", "check_")
+MODULE_PRIVATE = ("kinds_setup", "bind_objects", "ops_", "load_", "store_", "check_")
 
 
 def private(spec: RecordSpec, what: str) -> str:

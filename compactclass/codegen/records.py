@@ -166,6 +166,8 @@ def _field_flags(spec: RecordSpec, f) -> str:
     flags = []
     if methods.get("__hash__") and f in methods["__hash__"].fields:
         flags.append("_cc_k.CC_FIELD_HASH")
+    if f.compare:
+        flags.append("_cc_k.CC_FIELD_COMPARE")
     if "__repr__" in methods and f in methods["__repr__"].fields:
         flags.append("_cc_k.CC_FIELD_REPR")
     if spec.options.frozen:
@@ -186,8 +188,7 @@ def func_compare(spec: RecordSpec, layout: Layout) -> list:
         lines.append(f"{INDENT}cdef int _cc_o")
     for f in compared:
         at = layout.slot(f.name).offset - first
-        mine, theirs = f.kind.c_lvalue(f"_cc_x + {at}"), f.kind.c_lvalue(f"_cc_y + {at}")
-        lines += [f"{INDENT}_cc_o = {f.kind.compare(mine, theirs)}",
+        lines += [f"{INDENT}_cc_o = {f.kind.compare_at(f'_cc_x + {at}', f'_cc_y + {at}')}",
                   f"{INDENT}if _cc_o != _cc_k.CC_EQ:",
                   f"{INDENT * 2}return _cc_o"]
     lines.append(f"{INDENT}return _cc_k.CC_EQ")
@@ -316,6 +317,8 @@ def func_vectorcall(spec: RecordSpec) -> list:
 
 
 def func_allocator(spec: RecordSpec) -> list:
+    if not spec.gc_free:
+        return []
     arena, t = names.private(spec, "arena"), f"<_cc_PyTypeObject *>{spec.name}"
     return [f"cdef _cc_arena *{arena} = NULL", "",
             f"cdef _cc_PyObject *{names.private(spec, 'alloc')}(_cc_PyTypeObject *_cc_t, "
@@ -328,22 +331,23 @@ def func_allocator(spec: RecordSpec) -> list:
 def module_setup(spec: RecordSpec) -> list:
     t = f"<_cc_PyTypeObject *>{spec.name}"
     probe = names.private(spec, "probe")
-    offsets = ", ".join(f"<char *>&{probe}.{f.name} - <char *><void *>{probe}"
-                        for f in spec.fields)
+    measured = [f.kind.c_offset(f"{probe}.{f.name}", probe) for f in spec.fields]
+    offsets = ", ".join(expr for _, expr in measured)
     setattro = "NULL" if spec.options.frozen else names.private(spec, "setattro")
     decls = [f"{names.private(spec, 'binder')} = None  # set by @compact: a function with "
              f"{spec.name}'s __init__ signature",
              f"{names.private(spec, 'user')} = {{}}  # set by @compact: special methods from "
              f"the class body"]
-    lines = [f"global {names.private(spec, 'arena')}",
+    lines = [*([f"global {names.private(spec, 'arena')}"] if spec.gc_free else []),
              "# (an instance, to check where the C compiler placed each field)",
              f"cdef {spec.name} {probe} = {spec.name}.__new__({spec.name})",
+             *[line for statements, _ in measured for line in statements],
              f"_cc_r.record_setup({spec.name}, &{names.private(spec, 'record')}, [{offsets}],",
              f"                   _cc_k.CC_RUNTIME_ABI)",
              f"{probe} = None",
              f"_cc_r.cc_type_set_attro({t}, {names.private(spec, 'getattro')}, {setattro})",
-             # The arena hands out objects without a GC header: plain data only
-             *([] if not spec.plain_data else [
+             # The arena hands out objects without a GC header: GC-free records only
+             *([] if not spec.gc_free else [
                  "if _cc_r.CC_USE_ARENA:",
                  f"{INDENT}{names.private(spec, 'arena')} = _cc_r.new_type_arena({spec.name})",
                  f"{INDENT}_cc_r.cc_type_set_alloc({t}, {names.private(spec, 'alloc')}, "

@@ -9,13 +9,15 @@ stage talks to the kind it returns. A family of kinds is a module here with
 - ``SUPPORTED_TEXT``: how its annotations read in the error for an unsupported one;
 
 and is listed in :data:`FAMILIES` (the built-in ones) or passed to :func:`register_family`
-(a family defined elsewhere: a test, a user's own kinds).
+(a family defined elsewhere: a test, a user's own kinds). An annotation no family claims is
+an object field (:mod:`.objects`, tried last).
 """
 from __future__ import annotations
 
+import typing
 from typing import Optional
 
-from . import numbers
+from . import numbers, objects
 from .base import Kind
 
 __all__ = ["Kind", "kind_of_annotation", "kind_named", "register_family", "supported_text",
@@ -24,9 +26,13 @@ __all__ = ["Kind", "kind_of_annotation", "kind_named", "register_family", "suppo
 #: every family of kinds, in the order annotations are tried
 FAMILIES = (numbers,)
 
-SUPPORTED_TYPES_TEXT = "; ".join(family.SUPPORTED_TEXT for family in FAMILIES)
+#: the family of annotations no other family claims: object fields
+CATCH_ALL = objects
 
-_BY_NAME = {name: kind for family in FAMILIES for name, kind in family.KINDS.items()}
+SUPPORTED_TYPES_TEXT = "; ".join(family.SUPPORTED_TEXT for family in FAMILIES + (CATCH_ALL,))
+
+_BY_NAME = {name: kind for family in FAMILIES + (CATCH_ALL,)
+            for name, kind in family.KINDS.items()}
 
 
 def register_family(family) -> None:
@@ -40,7 +46,7 @@ def register_family(family) -> None:
 
 def supported_text() -> str:
     """The field types every registered family supports, for the unsupported-type error."""
-    return "; ".join(family.SUPPORTED_TEXT for family in FAMILIES)
+    return "; ".join(family.SUPPORTED_TEXT for family in FAMILIES + (CATCH_ALL,))
 
 
 def kind_of_annotation(annotation) -> Optional[Kind]:
@@ -49,7 +55,11 @@ def kind_of_annotation(annotation) -> Optional[Kind]:
         found = family.kind_of(annotation)
         if found is not None:
             return found
-    return None
+    if typing.get_origin(annotation) is typing.Annotated:
+        if any(isinstance(m, Kind) for m in annotation.__metadata__):
+            return None     # a kind's alias on another type (Annotated[str, <i32>]): a mistake
+        return kind_of_annotation(annotation.__origin__)    # metadata of other libraries
+    return CATCH_ALL.kind_of(annotation)
 
 
 def kind_named(name: str) -> Kind:

@@ -35,8 +35,18 @@ Semantics every kind defines (both modes follow them):
 - **hashing** is ``hash`` of the tuple of those Python values;
 - **plain data**: a kind whose values hold no object reference (:attr:`~Kind.plain_data`) can be
   copied as bytes. A record whose every field is plain data is plain data itself
-  (``RecordSpec.plain_data``): that decides that it comes from a GC-free arena, has record
-  arrays, exports buffers and pickles its arrays as bytes.
+  (``RecordSpec.plain_data``): that decides that it has record arrays, exports buffers and
+  pickles its arrays as bytes;
+- **cycles**: a kind whose values may refer back to the record (:attr:`~Kind.cyclic`: an
+  object field of a ``list``, a user class, ``Any``) makes its record GC-tracked, with
+  Cython's traverse and clear; every other record (numbers, and ``str``/``bytes`` references,
+  which cannot refer to anything) stays untracked and comes from the GC-free arena
+  (``RecordSpec.gc_free``).
+
+Objects a kind's Cython needs at run time (an enum class, a nested record's class) are
+:meth:`~Kind.bound_objects`: module-level names of the generated module that @compact sets when
+it binds the compiled record (a generated module cannot import its declaration: that imports
+it).
 
 A kind is an immutable value object; kinds with parameters (``Str[16]``) are separate
 instances, each with an :attr:`~Kind.ident` of its own (a generated module builds one set of
@@ -74,6 +84,14 @@ class Kind:
     c_cimports: dict = {}
     #: an identifier for the kind's C operations in generated code ("i32": _cc_load_i32, ...)
     ident: str = ""
+    #: True when a value may refer back to the record, so the record must be GC-tracked
+    cyclic: bool = False
+
+    @property
+    def canonical(self) -> str:
+        """What the schema hash records of the kind: its name, plus whatever else generated
+        code depends on (an enum's members)."""
+        return self.name
 
     # -- declaration
 
@@ -152,6 +170,30 @@ class Kind:
     def c_lvalue(self, pointer: str) -> str:
         """The C lvalue of the value stored at ``pointer`` (a ``char *`` expression)."""
         return f"(<{self.c_type} *>({pointer}))[0]"
+
+    def c_offset(self, member: str, obj: str) -> tuple:
+        """(Cython statements, expression): the offset at which the C compiler placed struct
+        member ``member`` (``probe.x``) of object ``obj``, measured at import to check the
+        layout. The statements run first."""
+        return [], f"<char *>&{member} - <char *><void *>{obj}"
+
+    # The same operations on the value stored at a ``char *`` expression (the runtime's view of
+    # a field: object + offset, or an array item + offset). Kinds whose values Cython cannot
+    # reach through a cast pointer (object references) override them.
+
+    def load_at(self, pointer: str) -> str:
+        return self.load(self.c_lvalue(pointer))
+
+    def store_at(self, pointer: str, value: str, where: str) -> str:
+        return self.store(self.c_lvalue(pointer), value, where)
+
+    def compare_at(self, a: str, b: str) -> str:
+        return self.compare(self.c_lvalue(a), self.c_lvalue(b))
+
+    def bound_objects(self) -> dict:
+        """{name: object} the kind's Cython reads as module-level names (``_cc_...``): the
+        generated module declares each, and @compact sets them when it binds a record."""
+        return {}
 
     def __repr__(self) -> str:
         return self.name

@@ -16,18 +16,24 @@ from libc.stdint cimport (int8_t, int16_t, int32_t, int64_t, uint8_t, uint16_t, 
 from libc.math cimport isinf
 
 cdef extern from "Python.h":
+    bint PyUnicode_CheckExact(object o)
+    bint PyBytes_CheckExact(object o)
+    void Py_XDECREF(PyObject *o)
+    void Py_INCREF(object o)
     bint PyLong_CheckExact(object o)
     bint PyFloat_CheckExact(object o)
     double PyFloat_AS_DOUBLE(object o)
     long long PyLong_AsLongLongAndOverflow(object o, int *overflow) except? -1
 
 # The outcome of comparing two stored values as their Python values compare (UNORDERED:
-# neither <, == nor >, as NaN): what Kind.compare expressions give.
+# neither <, == nor >, as NaN; PY: they differ, and how they order is for Python to say, which
+# may raise: None against a value, objects): what Kind.compare expressions give.
 cdef enum:
     CC_LT = -1
     CC_EQ = 0
     CC_GT = 1
     CC_UNORDERED = 2
+    CC_PY = 3
 
 # The operations of one kind on a stored value at p (size bytes: parametrised kinds need it).
 ctypedef object (*cc_load_fn)(const char *p, Py_ssize_t size)
@@ -44,13 +50,14 @@ ctypedef struct cc_kind_ops:
 # The version of every struct here and in _records.pxd/_arrays.pxd: a generated module passes
 # the value it was compiled with, and the runtime refuses another (bump on any change).
 cdef enum:
-    CC_RUNTIME_ABI = 4
+    CC_RUNTIME_ABI = 5
 
 # One field of a record: static data of the generated module, completed at import.
 cdef enum:
     CC_FIELD_HASH = 2            # in __hash__ (== and ordering: the record's compare)
     CC_FIELD_REPR = 4            # in __repr__
     CC_FIELD_FROZEN = 8          # its record is frozen
+    CC_FIELD_COMPARE = 16        # in == and ordering
 
 ctypedef struct cc_field:
     const char *name             # UTF-8
@@ -140,3 +147,59 @@ cdef inline bint to_bool(object value, object where) except? -1:
     if value is False:
         return False
     raise_type_error(where, "bool", "a bool", value)
+
+
+# ---- object references (str/bytes references and object fields, compactclass.kinds.objects)
+
+cdef str str_copy(object value)
+cdef bytes bytes_copy(object value)
+cdef int order_python(object a, object b) except -2
+
+cdef inline object get_ref(PyObject **slot):
+    """The object a field holds (None where the slot is empty)."""
+    if slot[0] == NULL:
+        return None
+    return <object>slot[0]
+
+cdef inline int set_ref(PyObject **slot, object value) except -1:
+    """Make a field hold value (a new reference), then drop the old one: its __del__ may run,
+    but the field is already consistent."""
+    cdef PyObject *old = slot[0]
+    Py_INCREF(value)
+    slot[0] = <PyObject *>value
+    Py_XDECREF(old)
+    return 0
+
+cdef inline str to_str(object value, object where, bint optional, str kind):
+    if PyUnicode_CheckExact(value):
+        return <str>value
+    if value is None and optional:
+        return None
+    if isinstance(value, str):
+        return str_copy(value)
+    raise_type_error(where, kind, "a str or None" if optional else "a str", value)
+
+cdef inline bytes to_bytes(object value, object where, bint optional, str kind):
+    if PyBytes_CheckExact(value):
+        return <bytes>value
+    if value is None and optional:
+        return None
+    if isinstance(value, bytes):
+        return bytes_copy(value)
+    raise_type_error(where, kind, "a bytes object or None" if optional else "a bytes object",
+                     value)
+
+cdef inline object to_instance(object value, object classes, bint admits_none, object where,
+                               str kind, str expected):
+    if (value is None and admits_none) or isinstance(value, classes):
+        return value
+    raise_type_error(where, kind, expected, value)
+
+cdef inline int order_objects(object a, object b) except -2:
+    """The order of two str or two bytes objects; otherwise CC_EQ when a == b (as the fallback
+    compares: no identity shortcut, so a NaN is unequal to itself) or CC_PY (the values differ;
+    ordering them is Python's to do)."""
+    if (PyUnicode_CheckExact(a) and PyUnicode_CheckExact(b)) or \
+            (PyBytes_CheckExact(a) and PyBytes_CheckExact(b)):
+        return CC_EQ if a == b else (CC_LT if a < b else CC_GT)
+    return order_python(a, b)

@@ -3,6 +3,8 @@
 compactclass.kinds, as in the pure runtime."""
 import operator
 
+from compactclass._kinds cimport CC_EQ, CC_PY
+
 from compactclass import kinds as _kinds_py
 from compactclass.kinds import messages as _messages
 
@@ -28,3 +30,17 @@ cdef object index_or_raise(object value, object where, str kind):
 
 cdef double double_or_raise(object value, object where, str kind) except? -1.0:
     return _kinds_py.kind_named(kind)._as_double(where, value)
+
+
+cdef str str_copy(object value):
+    """A plain str equal to value (an instance of a str subclass)."""
+    return str.__str__(value)
+
+
+cdef bytes bytes_copy(object value):
+    """A plain bytes object equal to value (an instance of a bytes subclass)."""
+    return bytes(memoryview(value))
+
+
+cdef int order_python(object a, object b) except -2:
+    return CC_EQ if a == b else CC_PY

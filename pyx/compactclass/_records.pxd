@@ -58,6 +58,7 @@ ctypedef struct cc_record:
 cdef int register_record_type(type cls) except -1
 cdef int check_abi(object cls, int abi) except -1
 cdef int set_type_attribute(type cls, str name, object value) except -1
+cdef Py_ssize_t ref_offset(object obj, object target) except -2
 cdef int record_setup(type cls, cc_record *rec, list offsets, int abi) except -1
 cdef object record_richcompare(const cc_record *rec, object a, object b, int op)
 cdef Py_hash_t record_hash(const cc_record *rec, object a) except -1

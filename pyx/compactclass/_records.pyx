@@ -19,9 +19,9 @@ it, and on free-threaded builds the arena is compiled out (CC_USE_ARENA is 0).
 from cpython.object cimport PyObject, PyTypeObject
 from libc.string cimport memset, strdup
 from libc.stdlib cimport calloc
-from compactclass._kinds cimport (cc_field, CC_LT, CC_EQ, CC_GT, CC_UNORDERED, CC_RUNTIME_ABI,
-                                  CC_FIELD_HASH, CC_FIELD_REPR,
-                                  CC_FIELD_FROZEN)
+from compactclass._kinds cimport (cc_field, CC_LT, CC_EQ, CC_GT, CC_UNORDERED, CC_PY,
+                                  CC_RUNTIME_ABI, CC_FIELD_HASH, CC_FIELD_REPR, CC_FIELD_FROZEN,
+                                  CC_FIELD_COMPARE)
 from libc.stdint cimport uintptr_t
 from compactclass.core cimport (cc_arena, cc_arena_stats, cc_arena_new, cc_arena_set_hook,
                                 cc_arena_alloc, cc_arena_free, cc_arena_get_stats, cc_strerror)
@@ -59,6 +59,7 @@ cdef extern from "Python.h":
         const char *tp_name
 
 cdef extern from "Python.h":
+    object PyObject_RichCompare(object a, object b, int op)
     void Py_INCREF(object o)
     object PyTuple_New(Py_ssize_t n)
     void PyTuple_SET_ITEM(object t, Py_ssize_t i, object v)
@@ -292,6 +293,17 @@ cdef int check_abi(object cls, int abi) except -1:
     return 0
 
 
+cdef Py_ssize_t ref_offset(object obj, object target) except -2:
+    """The offset in obj (an instance of a record type) of the one pointer to target, or -1:
+    how a generated module measures where the C compiler put an object attribute."""
+    cdef Py_ssize_t k, size = cc_type_basicsize(cc_type_of(<void *><PyObject *>obj))
+    cdef char *base = <char *><PyObject *>obj
+    for k in range(0, size - <Py_ssize_t>sizeof(PyObject *) + 1, sizeof(PyObject *)):
+        if (<PyObject **>(base + k))[0] == <PyObject *>target:
+            return k
+    return -1
+
+
 cdef int record_setup(type cls, cc_record *rec, list offsets, int abi) except -1:
     """Called by a generated module for each record type, before binding: checks that it was
     compiled against these structs (abi) and that the C compiler placed every field where
@@ -338,7 +350,9 @@ cdef tuple record_values(const cc_record *rec, object a):
 
 cdef object record_richcompare(const cc_record *rec, object a, object b, int op):
     """==, !=, <, <=, >, >= of two records of the same type: field by field over the compare
-    fields, as tuples compare (the first field that differs decides; NaN is unordered)."""
+    fields, as tuples compare (the first field that differs decides; NaN is unordered). Where
+    the fields that differ are for Python to order (None against a value, objects), ordering
+    is that of the tuples of the compare fields' values, errors included."""
     cdef int outcome
     if type(b) is not type(a):
         return NotImplemented
@@ -348,6 +362,10 @@ cdef object record_richcompare(const cc_record *rec, object a, object b, int op)
         return outcome == CC_EQ
     if op == Py_NE:
         return outcome != CC_EQ
+    if outcome == CC_PY:
+        return PyObject_RichCompare(
+            tuple([value for _, value in _named_values(rec, a, CC_FIELD_COMPARE)]),
+            tuple([value for _, value in _named_values(rec, b, CC_FIELD_COMPARE)]), op)
     if op == Py_LT:
         return outcome == CC_LT
     if op == Py_LE:
