@@ -273,7 +273,15 @@ def _twin(spec: RecordSpec, user_class, base_twin):
     """A plain @dataclass(slots=True) with the same fields: the source of dataclasses metadata
     (Field objects, params, the default docstring) through public API only."""
     fields = []
-    for f in spec.own_fields:
+    by_name = {f.name: f for f in spec.own_fields + spec.init_vars}
+    for name in spec.order[len(spec.base.order) if spec.base else 0:]:
+        f = by_name[name]
+        if f.init_var:
+            kwargs = {"kw_only": f.kw_only}
+            if f.default is not dataclasses.MISSING:
+                kwargs["default"] = f.default
+            fields.append((f.name, f.annotation, dataclasses.field(**kwargs)))
+            continue
         kwargs = dict(init=f.init, repr=f.repr, compare=f.compare, hash=f.hash, kw_only=f.kw_only,
                       metadata=f.metadata)
         if f.default is not dataclasses.MISSING:

@@ -106,6 +106,7 @@ class FieldSpec:
     kw_only: bool = False
     metadata: Any = None
     owner: str = ""          # qualname of the record that declared the field
+    init_var: bool = False   # an InitVar: an __init__ parameter passed to __post_init__, not stored
 
     @property
     def has_default(self) -> bool:
@@ -148,6 +149,10 @@ class RecordSpec:
     hash_action: str = ""          # "", "none", "add" (see dataclasses' _hash_action table)
     user_specials: tuple = ()      # slot-backed special methods defined in the class body
     has_post_init: bool = False
+    # InitVar pseudo-fields (FieldSpec with init_var, kind None), inherited ones first
+    init_vars: tuple = ()
+    # the names of fields and InitVars in dataclass order (where each InitVar sits among them)
+    order: tuple = ()
 
     # -- views used by every consumer
     @property
@@ -157,6 +162,17 @@ class RecordSpec:
     @property
     def init_fields(self) -> tuple:
         return tuple(f for f in self.fields if f.init)
+
+    @property
+    def init_parameters(self) -> tuple:
+        """What __init__ takes, in dataclass order: the init fields and the InitVars."""
+        by_name = {f.name: f for f in self.fields + self.init_vars}
+        return tuple(by_name[n] for n in self.order if by_name[n].init)
+
+    @property
+    def post_init_vars(self) -> tuple:
+        """The InitVars __post_init__ is called with (none without a __post_init__)."""
+        return self.init_vars if self.has_post_init else ()
 
     @property
     def compare_fields(self) -> tuple:
@@ -207,7 +223,8 @@ class RecordSpec:
     def canonical(self) -> tuple:
         return (GENERATOR_VERSION, self.name, tuple(f.canonical() for f in self.fields),
                 dataclasses.astuple(self.options), self.base.schema_hash() if self.base else None,
-                self.hash_action, self.user_specials, self.has_post_init)
+                self.hash_action, self.user_specials, self.has_post_init,
+                tuple(f.name for f in self.init_vars), self.order)
 
     def schema_hash(self) -> str:
         """A fingerprint of everything the generated code depends on (a stale build differs)."""
@@ -297,6 +314,22 @@ def _make_field(cls, spec_name, name, annotation, value, kw_only_default, where)
                      kw_only=kw_only, metadata=metadata, owner=cls.__qualname__)
 
 
+def _make_init_var(cls, name, annotation, value, kw_only_default, where) -> FieldSpec:
+    """An InitVar pseudo-field: as dataclasses, its value is not checked or stored, only
+    passed to __post_init__; a field() may give its default and kw_only."""
+    fwhere = f"{where}, field {name!r}"
+    info = value if isinstance(value, _FieldInfo) else field(default=value)
+    if info.default_factory is not MISSING:
+        raise DeclarationValueError(f"{fwhere}: an InitVar cannot have a default_factory")
+    if info.default is not MISSING and type(info.default).__hash__ is None:
+        raise DeclarationValueError(f"{fwhere}: mutable default {type(info.default)} is not "
+                                    f"allowed: use default_factory")
+    kw_only = kw_only_default if info.kw_only is MISSING else bool(info.kw_only)
+    return FieldSpec(name=name, kind=None, annotation=annotation, default=info.default,
+                     kw_only=kw_only, owner=cls.__qualname__, init_var=True, repr=False,
+                     compare=False)
+
+
 def _own_fields(cls, options: Options, where) -> list:
     namespace = vars(cls)
     annotations = namespace.get("__annotations__", {})
@@ -312,8 +345,9 @@ def _own_fields(cls, options: Options, where) -> list:
         if _is_classvar(annotation):
             continue
         if isinstance(annotation, dataclasses.InitVar) or annotation is dataclasses.InitVar:
-            raise DeclarationError(f"{where}, field {name!r}: InitVar is not supported by compact "
-                                   f"records")
+            fields.append(_make_init_var(cls, name, annotation, namespace.get(name, MISSING),
+                                         kw_only, where))
+            continue
         fields.append(_make_field(cls, cls.__qualname__, name, annotation,
                                   namespace.get(name, MISSING), kw_only, where))
     for name, value in namespace.items():
@@ -323,6 +357,8 @@ def _own_fields(cls, options: Options, where) -> list:
 
 
 def _check_field_order(fields, where):
+    """As dataclasses: among the positional __init__ parameters (fields and InitVars, in
+    dataclass order), none without a default follows one with."""
     seen_default = None
     for f in fields:
         if not f.init or f.kw_only:
@@ -393,18 +429,23 @@ def build_spec(cls, options: Options) -> RecordSpec:
         raise DeclarationError(f"{where}: cannot inherit "
                                f"{'non-' if base.options.frozen else ''}frozen record from a "
                                f"{'' if base.options.frozen else 'non-'}frozen one")
-    own = _own_fields(cls, options, where)
-    inherited = base.fields if base else ()
-    for f in own:
+    declared = _own_fields(cls, options, where)
+    inherited = base.fields + base.init_vars if base else ()
+    for f in declared:
         if any(b.name == f.name for b in inherited):
             raise DeclarationError(f"{where}, field {f.name!r}: already defined by base record "
                                    f"{base.qualname} (a C layout cannot change an inherited field)")
-    fields = tuple(inherited) + tuple(own)
-    _check_field_order(fields, where)
+    own = tuple(f for f in declared if not f.init_var)
+    init_vars = (base.init_vars if base else ()) + tuple(f for f in declared if f.init_var)
+    fields = (base.fields if base else ()) + own
+    order = (base.order if base else ()) + tuple(f.name for f in declared)
+    by_name = {f.name: f for f in fields + init_vars}
+    _check_field_order([by_name[n] for n in order], where)
     module = sys.modules.get(cls.__module__)
     return RecordSpec(
         name=cls.__name__, qualname=cls.__qualname__, module=cls.__module__,
         file=getattr(module, "__file__", None), fields=fields, options=options, base=base,
         hash_action=_hash_action(options, cls), user_specials=_user_specials(cls, options, where),
         has_post_init=callable(getattr(cls, "__post_init__", None)),
+        init_vars=init_vars, order=order,
     )

@@ -39,12 +39,16 @@ from compactclass import compact, field, i8, i32, u8, f32, f64
 # (id, class body source, exception type, words the message must contain). Every declaration
 # names its bad class ``Bad``; "{file}" stands for the declaration file's name.
 DECLARATIONS = [
-    ("annotation_str", "@compact\nclass Bad:\n    x: str\n", TypeError,
+    ("annotation_not_a_type", "@compact\nclass Bad:\n    x: 3\n", TypeError,
+     ["{file}", "class Bad", "'x'", "unsupported annotation", "object field"]),
+    ("annotation_none", "@compact\nclass Bad:\n    x: None\n", TypeError,
      ["{file}", "class Bad", "'x'", "unsupported annotation"]),
-    ("annotation_list", "@compact\nclass Bad:\n    x: list[int]\n", TypeError,
-     ["{file}", "class Bad", "'x'", "list[int]"]),
-    ("annotation_complex", "@compact\nclass Bad:\n    x: complex = 0j\n", TypeError,
-     ["{file}", "class Bad", "'x'", "complex"]),
+    ("object_field_default_of_wrong_type", "@compact\nclass Bad:\n    x: list = None\n",
+     TypeError, ["{file}", "class Bad", "'x'", "None", "list"]),
+    ("str_field_default_of_wrong_type", "@compact\nclass Bad:\n    x: str = b'a'\n",
+     TypeError, ["{file}", "class Bad", "'x'", "str", "bytes"]),
+    ("object_field_mutable_default", "@compact\nclass Bad:\n    x: list = []\n",
+     ValueError, ["{file}", "class Bad", "'x'", "mutable default", "default_factory"]),
     ("annotation_unresolvable", "@compact\nclass Bad:\n    x: 'NoSuchType'\n", TypeError,
      ["{file}", "class Bad", "'x'", "NoSuchType"]),
     ("default_out_of_range", "@compact\nclass Bad:\n    x: i8 = 300\n", OverflowError,
@@ -79,8 +83,11 @@ DECLARATIONS = [
      ["{file}", "class Bad", "'__x__'", "reserved"]),
     ("cython_keyword_name", "@compact\nclass Bad:\n    cdef: i32\n", TypeError,
      ["{file}", "class Bad", "'cdef'", "Cython"]),
-    ("initvar", "@compact\nclass Bad:\n    x: dataclasses.InitVar[int]\n", TypeError,
-     ["{file}", "class Bad", "'x'", "InitVar"]),
+    ("initvar_factory",
+     "@compact\nclass Bad:\n    x: dataclasses.InitVar[int] = field(default_factory=int)\n",
+     ValueError, ["{file}", "class Bad", "'x'", "InitVar", "default_factory"]),
+    ("initvar_order", "@compact\nclass Bad:\n    x: dataclasses.InitVar[int] = 0\n"
+     "    y: i32\n", TypeError, ["{file}", "class Bad", "'y'", "'x'"]),
     ("kw_only_marker_twice",
      "@compact\nclass Bad:\n    _: dataclasses.KW_ONLY\n    x: i32 = 0\n"
      "    _2: dataclasses.KW_ONLY\n", TypeError, ["{file}", "class Bad", "'_2'", "KW_ONLY"]),
@@ -141,6 +148,7 @@ def test_bad_declaration(builder, case):
 # ============================================================================ shared build
 
 RECORDS = """\
+from typing import Optional
 from compactclass import compact, field, i8, i32, u8, u64, f32, f64
 
 @compact
@@ -165,6 +173,13 @@ class Small:
 @compact
 class Derived(Point):
     w: i8 = field(default=0, init=False)
+
+@compact
+class Refs:
+    name: str
+    raw: bytes = b""
+    note: Optional[str] = None
+    items: list = field(default_factory=list)
 """
 
 
@@ -181,7 +196,7 @@ def mode(request, compiled):
     pick = (lambda cls: cls) if request.param == "compiled" else fallback_of
     return type("Mode", (), {"name": request.param, "module": compiled,
                              **{n: pick(getattr(compiled, n))
-                                for n in ("Point", "Frozen", "Small", "Derived")}})
+                                for n in ("Point", "Frozen", "Small", "Derived", "Refs")}})
 
 
 def live_blocks(cls):
@@ -226,6 +241,15 @@ CONSTRUCTOR_CASES = [
      ["Derived.__init__", "'w'"]),
     ("inherited_field_out_of_range", "Derived", (2**40, 0), {}, OverflowError,
      ["Derived.x", "i32"]),
+    ("bytes_for_str", "Refs", (b"a",), {}, TypeError, ["Refs.name", "str", "bytes"]),
+    ("none_for_str", "Refs", (None,), {}, TypeError, ["Refs.name", "None"]),
+    ("str_for_bytes", "Refs", ("a", "b"), {}, TypeError, ["Refs.raw", "bytes", "str"]),
+    ("bytearray_for_bytes", "Refs", ("a", bytearray(b"b")), {}, TypeError,
+     ["Refs.raw", "bytearray"]),
+    ("int_for_optional_str", "Refs", ("a",), {"note": 1}, TypeError,
+     ["Refs.note", "str or None", "int"]),
+    ("tuple_for_list", "Refs", ("a",), {"items": (1,)}, TypeError,
+     ["Refs.items", "list", "tuple"]),
 ]
 
 
@@ -259,10 +283,13 @@ SETATTR_CASES = [
     ("inherited_field", "Derived", "x", 2**40, OverflowError, ["Derived.x", "i32"]),
     ("frozen_field", "Frozen", "x", 2.0, dataclasses.FrozenInstanceError, ["'x'"]),
     ("unknown_attribute", "Point", "q", 1, AttributeError, ["'q'"]),
+    ("int_for_str", "Refs", "name", 1, TypeError, ["Refs.name", "str", "int"]),
+    ("none_for_list", "Refs", "items", None, TypeError, ["Refs.items", "list", "None"]),
+    ("bytes_for_optional_str", "Refs", "note", b"x", TypeError, ["Refs.note", "bytes"]),
 ]
 
 INSTANCES = {"Point": (1, 2, 3), "Frozen": (1.5, True), "Small": (1, 2, 3, 4.0, True),
-             "Derived": (1, 2, 3)}
+             "Derived": (1, 2, 3), "Refs": ("a", b"b", "c", [1])}
 
 
 @pytest.mark.parametrize("case", SETATTR_CASES, ids=[c[0] for c in SETATTR_CASES])
@@ -713,7 +740,7 @@ def test_stale_build_is_never_used(builder):
 
 
 def test_catalog_size():
-    """The issue asks for at least 50 distinct wrong uses: 143 here."""
+    """The issue asks for at least 50 distinct wrong uses: 155 here (README says so)."""
     tables = (DECLARATIONS, CONSTRUCTOR_CASES, SETATTR_CASES, PICKLE_IDS, ARRAY_CASES,
               CLI_FILE_CASES)
     singles = {"delete a field": 3, "hash an unhashable record": 1, "order without order": 1,
@@ -724,4 +751,4 @@ def test_catalog_size():
                "unwritable folder": 1, "folder in the way": 1, "failed regeneration": 1,
                "no C compiler": 1, "bad layout targets": 4, "bad arguments": 3,
                "stale build": 1}
-    assert sum(map(len, tables)) + sum(singles.values()) == 143
+    assert sum(map(len, tables)) + sum(singles.values()) == 155

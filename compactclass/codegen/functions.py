@@ -71,9 +71,10 @@ def tuple_expr(items) -> str:
 
 
 def init_parameters(spec: RecordSpec, env: dict) -> list:
-    """The __init__ parameter list (after self); defaults are referenced through ``env``."""
+    """The __init__ parameter list (after self): init fields and InitVars in dataclass order;
+    defaults are referenced through ``env``."""
     positional, keyword = [], []
-    for f in spec.init_fields:
+    for f in spec.init_parameters:
         text = f.name
         if f.default is not MISSING:
             env[f"__cc_dflt_{f.name}"] = f.default
@@ -123,6 +124,7 @@ def init_function(spec: RecordSpec, tail: list, env: dict):
 
 
 def binder(spec: RecordSpec):
-    """The compiled class's binder: returns every field's value in declared order."""
-    values = "".join(f"{f.name}, " for f in spec.fields)
+    """The compiled class's binder: returns every field's value in declared order, then the
+    values of the InitVars __post_init__ takes."""
+    values = "".join(f"{f.name}, " for f in spec.fields + spec.post_init_vars)
     return init_function(spec, [f"return ({values.rstrip()})"], {})

@@ -85,6 +85,17 @@ def initialising(spec: RecordSpec, call: str, self_name: str = "self") -> list:
             f"{INDENT}_cc_r.end_init(_cc_previous)"]
 
 
+def _bound_count(spec: RecordSpec) -> int:
+    """How many values the binder returns: the fields', then the InitVars' __post_init__ takes."""
+    return len(spec.fields) + len(spec.post_init_vars)
+
+
+def _init_var_args(spec: RecordSpec, values: str) -> str:
+    """The arguments of __post_init__: the InitVars' values, after the fields' in ``values``."""
+    n = len(spec.fields)
+    return ", ".join(f"{values}[{n + k}]" for k in range(len(spec.post_init_vars)))
+
+
 def method_init(spec: RecordSpec) -> list:
     if not generated_init(spec):
         if _has_init(spec):
@@ -94,11 +105,11 @@ def method_init(spec: RecordSpec) -> list:
                 f"{INDENT}if args or kwargs:",
                 f'{INDENT * 2}raise TypeError(f"{{type(self).__name__}}() takes no arguments")']
     body = [f"cdef tuple _cc_values = _cc_r.checked_values("
-            f"{names.private(spec, 'binder')}(self, *args, **kwargs), {len(spec.fields)}, "
+            f"{names.private(spec, 'binder')}(self, *args, **kwargs), {_bound_count(spec)}, "
             f'"{spec.qualname}")',
             f"{names.private(spec, 'fill')}(self, _cc_r.PySequence_Fast_ITEMS(_cc_values))"]
     if spec.has_post_init:
-        body += initialising(spec, "self.__post_init__()")
+        body += initialising(spec, f"self.__post_init__({_init_var_args(spec, '_cc_values')})")
     return ["def __init__(self, *args, **kwargs):", *_indent(body)]
 
 
@@ -293,22 +304,27 @@ def func_vectorcall(spec: RecordSpec) -> list:
     count = max(len(spec.fields), 1)
     fill = names.private(spec, "fill")
     npositional = sum(1 for f in spec.fields if f.init and not f.kw_only)
+    from_binder = [f"_cc_bound = _cc_r.checked_values(_cc_r.call_binder("
+                   f"{names.private(spec, 'binder')}, _cc_args, _cc_nargsf, _cc_kwnames), "
+                   f'{_bound_count(spec)}, "{spec.qualname}")',
+                   f"{fill}(_cc_self, _cc_r.PySequence_Fast_ITEMS(_cc_bound))"]
     body = [f"cdef {spec.name} _cc_self = {spec.name}.__new__({spec.name})",
-            f"cdef _cc_PyObject *_cc_values[{count}]",
-            "cdef tuple _cc_bound",
-            f"if _cc_r.gather_args(_cc_values, {len(spec.fields)}, _cc_args, "
-            f"_cc_r.PyVectorcall_NARGS(_cc_nargsf), _cc_kwnames, "
-            f"{names.private(spec, 'argnames')},",
-            f"{' ' * 22}{names.private(spec, 'positional')}, {npositional}, "
-            f"{names.private(spec, 'defaults')}) == 0:",
-            f"{INDENT}{fill}(_cc_self, _cc_values)",
-            "else:",
-            f"{INDENT}_cc_bound = _cc_r.checked_values(_cc_r.call_binder("
-            f"{names.private(spec, 'binder')}, _cc_args, _cc_nargsf, _cc_kwnames), "
-            f'{len(spec.fields)}, "{spec.qualname}")',
-            f"{INDENT}{fill}(_cc_self, _cc_r.PySequence_Fast_ITEMS(_cc_bound))"]
+            "cdef tuple _cc_bound"]
+    if spec.init_vars:
+        # InitVars are parameters but not fields: only the binder maps such a call
+        body += from_binder
+    else:
+        body += [f"cdef _cc_PyObject *_cc_values[{count}]",
+                 f"if _cc_r.gather_args(_cc_values, {len(spec.fields)}, _cc_args, "
+                 f"_cc_r.PyVectorcall_NARGS(_cc_nargsf), _cc_kwnames, "
+                 f"{names.private(spec, 'argnames')},",
+                 f"{' ' * 22}{names.private(spec, 'positional')}, {npositional}, "
+                 f"{names.private(spec, 'defaults')}) == 0:",
+                 f"{INDENT}{fill}(_cc_self, _cc_values)",
+                 "else:", *_indent(from_binder)]
     if spec.has_post_init:
-        body += initialising(spec, "_cc_self.__post_init__()", "_cc_self")
+        body += initialising(spec, f"_cc_self.__post_init__("
+                                   f"{_init_var_args(spec, '_cc_bound')})", "_cc_self")
     body.append("return _cc_self")
     return [f"cdef object {names.private(spec, 'vectorcall')}(object _cc_cls, "
             f"_cc_PyObject **_cc_args, size_t _cc_nargsf, _cc_PyObject *_cc_kwnames):",

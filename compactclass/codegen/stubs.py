@@ -14,13 +14,12 @@ def pyi_class(spec: RecordSpec) -> list:
     base = f"({spec.base.name})" if spec.base else ""
     lines = [f"class {spec.name}{base}:"]
     lines += [f"{INDENT}{f.name}: {f.kind.pyi_type}" for f in spec.own_fields]
-    params = []
-    kw = False
-    for f in spec.init_fields:
-        if f.kw_only and not kw:
-            params.append("*")
-            kw = True
-        params.append(f"{f.name}: {f.kind.pyi_type}{' = ...' if f.has_default else ''}")
+    def param(f):   # (an InitVar's value is not checked: any object)
+        return f"{f.name}: {'object' if f.init_var else f.kind.pyi_type}" \
+               f"{' = ...' if f.has_default else ''}"
+    params = [param(f) for f in spec.init_parameters if not f.kw_only]
+    keyword = [param(f) for f in spec.init_parameters if f.kw_only]
+    params += ["*", *keyword] if keyword else []
     if generated_init(spec):
         lines.append(f"{INDENT}def __init__(self{''.join(', ' + p for p in params)}) -> None: ...")
     lines.append(f"{INDENT}__match_args__ = {spec.match_args!r}")

@@ -35,7 +35,8 @@ def _converters_env(spec: RecordSpec) -> dict:
 
 
 def _init(spec: RecordSpec):
-    tail = _set_lines(spec) + ([f"{SELF}.__post_init__()"] if spec.has_post_init else [])
+    args = ", ".join(f.name for f in spec.post_init_vars)
+    tail = _set_lines(spec) + ([f"{SELF}.__post_init__({args})"] if spec.has_post_init else [])
     return init_function(spec, tail, _converters_env(spec))
 
 
