@@ -108,7 +108,7 @@ ERRORS = [
     ("bad-name.py", GEOMETRY, "is not an importable module name"),
     ("cli_empty.py", "X = 1\n", "declares no module-level @compact records"),
     ("cli_syntax.py", "class :\n", "the declaration does not parse"),
-    ("cli_badfield.py", "from compactclass import compact\n@compact\nclass Rec:\n    x: str\n",
+    ("cli_badfield.py", "from compactclass import compact\n@compact\nclass Rec:\n    x: 3\n",
      "class Rec, field 'x': unsupported annotation"),
     ("cli_range.py", "from compactclass import compact, u8\n@compact\nclass Rec:\n"
                      "    x: u8 = 300\n", "field 'x': invalid default 300"),

@@ -354,3 +354,21 @@ def test_pickles_do_not_run_post_init(module):
     s = module.Scaled(2, 3)
     assert pickle.loads(pickle.dumps(s)) == s
     assert copy.copy(s) == s
+
+
+def test_hostile_bound_objects_raise_instead_of_crashing(module):
+    compiled_module = sys.modules[module.__name__ + "_compact"]
+    bind = compiled_module._cc_bind_objects
+    from compactclass.codegen.kinds import bound_objects
+    good = bound_objects([module.Bag.__compact__.spec])
+    assert good, "Bag's checked object fields bind their classes"
+    try:
+        bind({name: 5 for name in good})
+        with pytest.raises(TypeError):
+            module.Bag(1, [])
+        bind({name: (int,) for name in good})
+        with pytest.raises(TypeError, match=r"Bag\.items"):
+            module.Bag(1, [])
+    finally:
+        bind(good)
+    assert module.Bag(1, [2]).items == [2]
