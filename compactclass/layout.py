@@ -17,6 +17,7 @@ __all__ = ["FieldSlot", "Layout", "compute_layout", "format_layout", "OBJECT_HEA
 
 OBJECT_HEADER = 16      # ob_refcnt + ob_type on a 64-bit, GIL-enabled CPython
 POINTER = 8
+GC_HEADER = 16          # PyGC_Head before a GC-tracked object (3.8+, 64-bit)
 
 
 def round_up(n: int, align: int) -> int:
@@ -125,9 +126,11 @@ def compute_layout(spec: RecordSpec) -> Layout:
 def format_layout(layout: Layout) -> str:
     """A pahole-style table of the instance struct."""
     spec = layout.spec
+    gc = "" if spec.gc_free else f", plus CPython's {GC_HEADER}-byte GC header (GC-tracked)"
+    items = (f"{layout.item_size} bytes per array item" if spec.plain_data
+             else "no record arrays (object fields)")
     lines = [f"{spec.module}.{spec.qualname}: {layout.instance_size} bytes per instance "
-             f"({OBJECT_HEADER} header + {layout.payload} payload), "
-             f"{layout.item_size} bytes per array item",
+             f"({OBJECT_HEADER} header + {layout.payload} payload{gc}), {items}",
              f"  {'offset':>6}  {'size':>4}  {'pad':>3}  {'C type':<9} field"]
     lines.append(f"  {0:>6}  {OBJECT_HEADER:>4}  {0:>3}  {'PyObject':<9} (header)")
     end = OBJECT_HEADER
