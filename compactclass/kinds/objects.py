@@ -188,7 +188,12 @@ class ObjectKind(Kind):
 
     @property
     def pyi_type(self) -> str:
-        return "Any" if self.classes is None else _type_text(self.annotation)
+        """The classes a value may be (builtins by name; other classes, whose module a stub
+        would have to import, and unchecked annotations as ``typing.Any``)."""
+        if self.classes is None or any(c.__module__ != "builtins" for c in self.classes):
+            return "typing.Any"
+        names = [c.__qualname__ for c in self.classes] + (["None"] if self.admits_none else [])
+        return " | ".join(names)
 
     def _expected(self) -> str:
         names = [c.__qualname__ for c in self.classes]
