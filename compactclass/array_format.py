@@ -175,6 +175,10 @@ def parse_buffer_format(fmt: str) -> tuple:
         if code == "x":
             offset += count
             continue
+        if code == "s":     # char[count], NumPy's S<count> (Str[N], Bytes[N]): alignment 1
+            fields.append(ForeignField(m.group("name") or "", f"S{count}", offset))
+            offset += count
+            continue
         if code not in _CODE_FAMILIES:
             raise ValueError(f"format {fmt!r}: unsupported type code {code!r}")
         if count != 1:

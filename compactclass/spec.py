@@ -303,8 +303,9 @@ def _make_field(cls, spec_name, name, annotation, value, kw_only_default, where)
                                         f"allowed: use default_factory")
         try:
             default = kind.convert(f"{spec_name}.{name}", default)
-        except (TypeError, OverflowError) as exc:
-            error = DeclarationOverflowError if isinstance(exc, OverflowError) else DeclarationError
+        except (TypeError, OverflowError, ValueError) as exc:
+            error = (DeclarationOverflowError if isinstance(exc, OverflowError) else
+                     DeclarationValueError if isinstance(exc, ValueError) else DeclarationError)
             raise error(f"{fwhere}: invalid default {default!r}: {exc}") from None
     metadata = types.MappingProxyType(dict(info.metadata)) if info.metadata else None
     kw_only = kw_only_default if info.kw_only is MISSING else bool(info.kw_only)

@@ -17,14 +17,14 @@ from __future__ import annotations
 import typing
 from typing import Optional
 
-from . import numbers, objects
+from . import numbers, objects, strings
 from .base import Kind
 
 __all__ = ["Kind", "kind_of_annotation", "kind_named", "register_family", "supported_text",
            "SUPPORTED_TYPES_TEXT"]
 
 #: every family of kinds, in the order annotations are tried
-FAMILIES = (numbers,)
+FAMILIES = (numbers, strings)
 
 #: the family of annotations no other family claims: object fields
 CATCH_ALL = objects
@@ -63,5 +63,10 @@ def kind_of_annotation(annotation) -> Optional[Kind]:
 
 
 def kind_named(name: str) -> Kind:
-    """The kind of a field signature entry ("i32"); KeyError if there is none."""
+    """The kind of a field signature entry ("i32"); KeyError if there is none. A family that
+    makes kinds from parameters (``Str[8]``) adds them to its KINDS as they are made."""
+    if name not in _BY_NAME:
+        for family in FAMILIES:
+            if name in family.KINDS:
+                return family.KINDS[name]
     return _BY_NAME[name]

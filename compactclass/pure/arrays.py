@@ -170,7 +170,14 @@ class ItemCodec:
         so the pickle loads back."""
         out = bytearray(data)
         for f in self.canonical_fields:
-            out[f.offset::self.size] = f.kind.canonical_bytes(bytes(out[f.offset::self.size]))
+            size = f.kind.size
+            if size == 1:
+                out[f.offset::self.size] = f.kind.canonical_bytes(bytes(out[f.offset::self.size]))
+                continue
+            starts = range(f.offset, len(out), self.size)      # the column: size bytes each
+            column = f.kind.canonical_bytes(b"".join(out[i:i + size] for i in starts))
+            for k, i in enumerate(starts):
+                out[i:i + size] = column[k * size:(k + 1) * size]
         return bytes(out)
 
     def fresh(self, cls):
