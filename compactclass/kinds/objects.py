@@ -150,7 +150,10 @@ def _classes(annotation):
 
 def _is_type_expression(annotation) -> bool:
     """A class, or something of the typing machinery (Any, a union, a generic alias, a type
-    variable, Literal[...]); not a number or a plain string."""
+    variable, Literal[...]); not a number, a plain string, or a maker of kinds written without
+    its parameters (a bare ``Str``)."""
+    if getattr(annotation, "__compact_kind_maker__", False):
+        return False
     if isinstance(annotation, (type, types.GenericAlias, typing.TypeVar)):
         return True
     if hasattr(types, "UnionType") and isinstance(annotation, types.UnionType):

@@ -224,6 +224,9 @@ def bytes_kind(size: int) -> BytesKind:
 class _SizedType:
     """Base of Str and Bytes: field types written with their size, never instantiated."""
 
+    #: not a type of values: a bare ``Str`` is no field type (not an object field either)
+    __compact_kind_maker__ = True
+
     def __new__(cls, *args, **kwargs):
         raise TypeError(f"{cls.__name__} is a field type: annotate a field with "
                         f"{cls.__name__}[N]")
