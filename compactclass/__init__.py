@@ -19,10 +19,11 @@ from .binding import StaleBuildWarning
 from .errors import DeclarationError
 from .spec import check_options, field
 from .kinds.numbers import f32, f64, i8, i16, i32, i64, u8, u16, u32, u64
+from .kinds.times import UTCDateTime
 
 __all__ = ["compact", "field", "i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64", "f32", "f64",
-           "is_compiled", "layout", "get_include", "StaleBuildWarning", "DeclarationError",
-           "__version__"]
+           "UTCDateTime", "is_compiled", "layout", "get_include", "StaleBuildWarning",
+           "DeclarationError", "__version__"]
 
 __version__ = "0.1.0"
 

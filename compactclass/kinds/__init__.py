@@ -15,14 +15,14 @@ from __future__ import annotations
 
 from typing import Optional
 
-from . import numbers
+from . import numbers, times
 from .base import Kind
 
 __all__ = ["Kind", "kind_of_annotation", "kind_named", "register_family", "supported_text",
            "SUPPORTED_TYPES_TEXT"]
 
 #: every family of kinds, in the order annotations are tried
-FAMILIES = (numbers,)
+FAMILIES = (numbers, times)
 
 SUPPORTED_TYPES_TEXT = "; ".join(family.SUPPORTED_TEXT for family in FAMILIES)
 

@@ -25,7 +25,7 @@ from collections.abc import MutableSequence
 from ..kinds import Kind
 
 from .. import messages
-from ..array_format import ARRAY_ATTRIBUTES, buffer_records
+from ..array_format import ARRAY_ATTRIBUTES, buffer_records, numpy_records
 from ..arrays import restore_array_v1
 from ..messages import REPR_RECORDS, REPR_VALUES
 
@@ -170,7 +170,14 @@ class ItemCodec:
         so the pickle loads back."""
         out = bytearray(data)
         for f in self.canonical_fields:
-            out[f.offset::self.size] = f.kind.canonical_bytes(bytes(out[f.offset::self.size]))
+            size = f.kind.size
+            if size == 1:
+                out[f.offset::self.size] = f.kind.canonical_bytes(bytes(out[f.offset::self.size]))
+                continue
+            starts = range(f.offset, len(out), self.size)    # the field's bytes of each record
+            fixed = f.kind.canonical_bytes(b"".join(out[i:i + size] for i in starts))
+            for k, i in enumerate(starts):
+                out[i:i + size] = fixed[k * size:(k + 1) * size]
         return bytes(out)
 
     def fresh(self, cls):
@@ -516,15 +523,7 @@ class PureRecordArray:
 
     def __array__(self, dtype=None, copy=None):
         import numpy
-        array = numpy.frombuffer(self._data, dtype=numpy.dtype(self._codec.item.numpy_descr))
-        return _as_requested(numpy, array, dtype, copy)
-
-
-def _as_requested(numpy, array, dtype, copy):
-    """What __array__(dtype, copy) returns for a zero-copy view."""
-    if dtype is not None and numpy.dtype(dtype) != array.dtype:
-        return array.astype(dtype)
-    return array.copy() if copy else array
+        return numpy_records(numpy, self._data, self._codec.item, dtype, copy)
 
 
 # --------------------------------------------------------------------------- columns
@@ -605,9 +604,8 @@ class PureColumn:
         import numpy
         # the field of the records' structured view: strided, zero-copy, and an export of the
         # bytearray (which then refuses to resize), as the compiled column's buffer is
-        records = numpy.frombuffer(self.array._data,
-                                   dtype=numpy.dtype(self._codec.item.numpy_descr))
-        return _as_requested(numpy, records[self._field.name], dtype, copy)
+        return numpy_records(numpy, self.array._data, self._codec.item, dtype, copy,
+                             self._field.name)
 
 
 # --------------------------------------------------------------------------- foreign self
