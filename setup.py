@@ -1,8 +1,8 @@
 """Build compactclass: the Python package, its compiled runtime, and the shipped headers.
 
-The compiled runtime is four extensions built from pyx/compactclass/: _kinds, _strings (the slow
-paths of the Str[N]/Bytes[N] kinds), _records (which links the arenas of the C core in csrc/) and
-_arrays (which links its record vectors). The C
+The compiled runtime is five extensions built from pyx/compactclass/: _kinds, _strings and _times
+(the slow paths of the Str[N]/Bytes[N] and time kinds), _records (which links the arenas of the C
+core in csrc/) and _arrays (which links its record vectors). The C
 header and the .pxd files are shipped inside the package under ``compactclass/include`` so that
 ``compactclass.get_include()`` finds them after installation.
 """
@@ -18,7 +18,8 @@ CORE_SOURCES = ["csrc/core.c", "csrc/arena.c", "csrc/arena_block.c", "csrc/vec.c
 SHIPPED = {  # source folder -> files copied into compactclass/include/
     "csrc": ["compactcore.h"],
     "pyx": ["compactclass/__init__.pxd", "compactclass/core.pxd", "compactclass/_kinds.pxd",
-            "compactclass/_strings.pxd", "compactclass/_records.pxd", "compactclass/_arrays.pxd", "compactclass/typeslots.h"],
+            "compactclass/_strings.pxd", "compactclass/_times.pxd", "compactclass/_records.pxd",
+            "compactclass/_arrays.pxd", "compactclass/typeslots.h"],
 }
 
 
@@ -60,10 +61,10 @@ def runtime_module(name, core=()):
     )
 
 
-# _kinds: C operations of the field kinds (_strings: of Str[N] and Bytes[N]); _records: arenas
-# and what every record shares; _arrays: record arrays (their storage vectors come from the C
-# core too).
-runtime = [runtime_module("_kinds"), runtime_module("_strings"),
+# _kinds: C operations of the field kinds (_strings, _times: of Str[N]/Bytes[N] and the time
+# kinds); _records: arenas and what every record shares; _arrays: record arrays (their storage
+# vectors come from the C core too).
+runtime = [runtime_module("_kinds"), runtime_module("_strings"), runtime_module("_times"),
            runtime_module("_records", core=[s for s in CORE_SOURCES if "vec" not in s]),
            runtime_module("_arrays", core=["csrc/core.c", "csrc/vec.c"])]
 

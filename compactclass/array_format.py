@@ -27,7 +27,7 @@ from .spec import FieldSpec
 __all__ = ["ItemField", "ItemLayout", "item_layout", "ARRAY_ATTRIBUTES", "column_names",
            "parse_buffer_format", "buffer_records", "check_stored", "stored_value_error",
            "pickle_header",
-           "check_pickle_header", "ARRAY_PICKLE_VERSION"]
+           "check_pickle_header", "ARRAY_PICKLE_VERSION", "numpy_records"]
 
 ARRAY_PICKLE_VERSION = 1
 
@@ -113,6 +113,24 @@ class ItemLayout:
             if f.name == name:
                 return f
         raise KeyError(name)
+
+    @property
+    def exports_buffer(self) -> bool:
+        """False when a field's NumPy type has no PEP 3118 code (datetime64, Kind.pep3118):
+        the compiled array then exports no buffer and NumPy views it through __array__."""
+        return all(f.kind.pep3118 for f in self.fields)
+
+
+def numpy_records(numpy, raw, item: ItemLayout, dtype=None, copy=None, field: str = None):
+    """What ``__array__(dtype, copy)`` of an array (or of its column ``field``) returns: a
+    zero-copy structured view of the records in buffer ``raw`` (whole items; the view holds an
+    export of raw), in the item's NumPy dtype."""
+    array = numpy.frombuffer(raw, dtype=numpy.dtype(item.numpy_descr))
+    if field is not None:
+        array = array[field]
+    if dtype is not None and numpy.dtype(dtype) != array.dtype:
+        return array.astype(dtype)
+    return array.copy() if copy else array
 
 
 def item_layout(layout: Layout) -> ItemLayout:
@@ -237,6 +255,26 @@ def stored_value_error(record, name: str, where: str, index: int, raw: bytes) ->
     return kind.stored_error(where, index, raw, name)
 
 
+def _view_of(item: ItemLayout, obj, where: str) -> memoryview:
+    """A memoryview of obj; for records that no buffer describes (datetime64 fields), the
+    bytes of a NumPy array (or of what ``numpy.asarray`` makes of obj) of their very dtype."""
+    try:
+        return memoryview(obj)
+    except (TypeError, ValueError, BufferError) as exc:
+        if item.exports_buffer or not (hasattr(obj, "dtype") or hasattr(obj, "__array__")):
+            raise
+        error = exc
+    try:
+        import numpy
+    except ImportError:
+        raise error from None
+    array, wanted = numpy.asarray(obj), numpy.dtype(item.numpy_descr)
+    if array.dtype != wanted:
+        raise ValueError(f"{where}: the array's dtype {array.dtype} is not {item.qualname}'s "
+                         f"{wanted}")
+    return memoryview(numpy.ascontiguousarray(array).reshape(-1).view(numpy.uint8))
+
+
 def buffer_records(item: ItemLayout, obj, where: str) -> tuple:
     """Validate a buffer holding records of ``item``'s layout: (flat byte view, count).
 
@@ -244,7 +282,7 @@ def buffer_records(item: ItemLayout, obj, where: str) -> tuple:
     size, field names, types and offsets. The view is C-contiguous (a strided source is
     copied). ValueError names the first difference.
     """
-    view = memoryview(obj)
+    view = _view_of(item, obj, where)
     if view.format in ("B", "b", "c") and view.itemsize == 1:
         nbytes = view.nbytes
     else:

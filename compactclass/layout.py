@@ -131,10 +131,11 @@ def format_layout(layout: Layout) -> str:
              else "no record arrays (object fields)")
     lines = [f"{spec.module}.{spec.qualname}: {layout.instance_size} bytes per instance "
              f"({OBJECT_HEADER} header + {layout.payload} payload{gc}), {items}",
-             f"  {'offset':>6}  {'size':>4}  {'pad':>3}  {'C type':<9} field"]
+             f"  {'offset':>6}  {'size':>4}  {'pad':>3}  {'C type':<9} field: kind"]
     lines.append(f"  {0:>6}  {OBJECT_HEADER:>4}  {0:>3}  {'PyObject':<9} (header)")
     end = OBJECT_HEADER
-    rows = [(s.offset, s.size, s.padding, s.field.kind.c_type, s.field.name) for s in layout.slots]
+    rows = [(s.offset, s.size, s.padding, s.field.kind.c_type, f"{s.field.name}: {s.field.kind}")
+            for s in layout.slots]
     if layout.weakref_offset is not None:
         rows.append((layout.weakref_offset, POINTER, 0, "PyObject*", "__weakref__"))
     for offset, size, pad, c_name, name in sorted(rows):

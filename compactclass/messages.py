@@ -138,6 +138,14 @@ def strided_column_error(where: str) -> BufferError:
                        f"NumPy do)")
 
 
+def no_buffer_error(what: str, item) -> BufferError:
+    """A compiled array (or column) of records whose NumPy types no buffer format can say."""
+    kinds = ", ".join(dict.fromkeys(f.kind.name for f in item.fields if not f.kind.pep3118))
+    return BufferError(f"{what}: no buffer describes its {kinds} fields (PEP 3118 has no "
+                       f"datetime64 or timedelta64): np.asarray() gives a zero-copy NumPy view, "
+                       f".tobytes() the raw records")
+
+
 def kindless_array_error(name: str) -> TypeError:
     """An array class that belongs to no record (the bare base class, or a class derived from
     it alone)."""

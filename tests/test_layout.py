@@ -183,11 +183,11 @@ def test_format_layout_table():
     assert table[0] == (f"{__name__}.test_format_layout_table.<locals>.Mixed: 32 bytes per "
                         f"instance (16 header + 16 payload), 16 bytes per array item")
     assert table[1:] == [
-        "  offset  size  pad  C type    field",
+        "  offset  size  pad  C type    field: kind",
         "       0    16    0  PyObject  (header)",
-        "      16     8    0  double    b",
-        "      24     2    0  int16_t   c",
-        "      26     1    0  uint8_t   a",
+        "      16     8    0  double    b: f64",
+        "      24     2    0  int16_t   c: i16",
+        "      26     1    0  uint8_t   a: u8",
         "                  5  (tail padding)",
     ]
 
@@ -205,8 +205,8 @@ def test_format_layout_shows_weakref_and_base_padding():
     assert table[2:] == [
         "       0    16    0  PyObject  (header)",
         "      16     8    0  PyObject* __weakref__",
-        "      24     4    0  int32_t   a",
-        "      32     1    4  uint8_t   c",
+        "      24     4    0  int32_t   a: i32",
+        "      32     1    4  uint8_t   c: u8",
         "                  7  (tail padding)",
     ]
 

@@ -32,6 +32,8 @@ def pyi_lines(specs: list, foreign_bases: list) -> list:
     if any("typing." in f.kind.pyi_type for spec in specs for f in spec.fields):
         lines += ["import typing", ""]
     lines += array_pyi_header(specs)
+    lines += list(dict.fromkeys(line for spec in specs for f in spec.own_fields
+                                for line in f.kind.pyi_imports))
     lines += [f"from {b.module} import {b.name}" for b in foreign_bases]
     for spec in specs:
         lines += ["", *pyi_class(spec), ""]

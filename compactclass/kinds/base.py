@@ -12,7 +12,8 @@ declaration (spec.py)      which annotations it stands for (:func:`kinds.kind_of
 layout (layout.py)         :attr:`~Kind.size`, :attr:`~Kind.align`, :attr:`~Kind.c_type`
 codegen (.pxd/.pyx/.pyi)   :meth:`~Kind.c_declaration`, :attr:`~Kind.c_cimports`,
                            :meth:`~Kind.store` (a Cython statement), :meth:`~Kind.load` (a
-                           Cython expression), :attr:`~Kind.ident`, :attr:`~Kind.pyi_type`
+                           Cython expression), :attr:`~Kind.ident`, :attr:`~Kind.pyi_type`,
+                           :attr:`~Kind.pyi_imports`
 compiled runtime           the kind's C operations, which the generated module builds from
                            :meth:`~Kind.load`, :meth:`~Kind.store` and
                            :meth:`~Kind.stored_valid` (``cc_kind_ops``, _kinds.pxd): getset
@@ -22,7 +23,8 @@ pure runtime (pure/)       :meth:`~Kind.convert`, :attr:`~Kind.struct_code` (pac
                            :meth:`~Kind.to_struct`, :meth:`~Kind.from_struct`,
                            :meth:`~Kind.invalid_stored`, :meth:`~Kind.canonical_bytes`
 array formats              :attr:`~Kind.struct_code` (PEP 3118, ``struct``),
-                           :attr:`~Kind.numpy_code`, :meth:`~Kind.invalid_stored`
+                           :attr:`~Kind.numpy_code`, :attr:`~Kind.pep3118`,
+                           :meth:`~Kind.invalid_stored`
 pickles                    :meth:`~Kind.convert` on load (values are pickled as the Python
                            values users see); :meth:`~Kind.canonical_bytes` for array pickles
 =========================  ==============================================================
@@ -92,6 +94,12 @@ class Kind:
         """What the schema hash records of the kind: its name, plus whatever else generated
         code depends on (an enum's members)."""
         return self.name
+    #: False when the PEP 3118 format (struct_code) cannot say numpy_code (NumPy's datetime64
+    #: and timedelta64 have no buffer code): compiled arrays holding the kind export no buffer
+    #: then, and NumPy views them through ``__array__`` (zero-copy, numpy_code dtypes)
+    pep3118: bool = True
+    #: the lines a ``.pyi`` stub needs for :attr:`pyi_type` ("import datetime")
+    pyi_imports: tuple = ()
 
     # -- declaration
 

@@ -25,7 +25,7 @@ from collections.abc import MutableSequence
 from ..kinds import Kind
 
 from .. import messages
-from ..array_format import ARRAY_ATTRIBUTES, buffer_records
+from ..array_format import ARRAY_ATTRIBUTES, buffer_records, numpy_records
 from ..arrays import restore_array_v1
 from ..messages import REPR_RECORDS, REPR_VALUES
 
@@ -523,15 +523,7 @@ class PureRecordArray:
 
     def __array__(self, dtype=None, copy=None):
         import numpy
-        array = numpy.frombuffer(self._data, dtype=numpy.dtype(self._codec.item.numpy_descr))
-        return _as_requested(numpy, array, dtype, copy)
-
-
-def _as_requested(numpy, array, dtype, copy):
-    """What __array__(dtype, copy) returns for a zero-copy view."""
-    if dtype is not None and numpy.dtype(dtype) != array.dtype:
-        return array.astype(dtype)
-    return array.copy() if copy else array
+        return numpy_records(numpy, self._data, self._codec.item, dtype, copy)
 
 
 # --------------------------------------------------------------------------- columns
@@ -612,9 +604,8 @@ class PureColumn:
         import numpy
         # the field of the records' structured view: strided, zero-copy, and an export of the
         # bytearray (which then refuses to resize), as the compiled column's buffer is
-        records = numpy.frombuffer(self.array._data,
-                                   dtype=numpy.dtype(self._codec.item.numpy_descr))
-        return _as_requested(numpy, records[self._field.name], dtype, copy)
+        return numpy_records(numpy, self.array._data, self._codec.item, dtype, copy,
+                             self._field.name)
 
 
 # --------------------------------------------------------------------------- foreign self

@@ -154,6 +154,7 @@ cdef inline size_t _byte_offset(size_t itemsize, Py_ssize_t i) noexcept:
 # address of a generated array type -> address of its cc_array_kind. C-level: registered once
 # by the generated module; keyed by address, so no __hash__/__eq__ of a metaclass takes part.
 cdef dict _array_kinds = {}
+cdef dict _items = {}           # cc_array_kind address -> ItemLayout (see _item_of)
 
 # what repr shows (fixed when this module is imported)
 cdef Py_ssize_t _repr_records = _messages.REPR_RECORDS
@@ -686,6 +687,9 @@ cdef class RecordArray:
 
     def __getbuffer__(self, Py_buffer *view, int flags):
         cdef Py_ssize_t itemsize = <Py_ssize_t>self.kind.itemsize
+        item = _item_of(self.kind)
+        if not item.exports_buffer:
+            raise _messages.no_buffer_error(_what(self), item)
         _fill_view(view, <unsigned char *>self.vec.data, _len(self), itemsize, itemsize,
                    <char *>self.kind.format, &self.export_shape, &self.export_stride, flags)
         view.obj = self
@@ -694,8 +698,50 @@ cdef class RecordArray:
     def __releasebuffer__(self, Py_buffer *view):
         self.exports -= 1
 
+    def __array__(self, dtype=None, copy=None):
+        # NumPy asks for a buffer first: it comes here only for records no buffer describes
+        import numpy
+        return _array_format.numpy_records(numpy, _RecordBytes(self), _item_of(self.kind), dtype,
+                                           copy)
+
 
 _MutableSequence.register(RecordArray)
+
+
+cdef object _item_of(const cc_array_kind *kind):
+    """The array_format.ItemLayout of kind's records (from the record's spec; once per kind)."""
+    key = <uintptr_t>kind
+    item = _items.get(key)
+    if item is None:
+        item = _items[key] = _array_format.item_layout(
+            (<object>kind.record.cls).__compact__.layout)
+    return item
+
+
+@cython.final
+@cython.auto_pickle(False)
+cdef class _RecordBytes:
+    """The records of an array as one run of unsigned bytes: what ``__array__`` hands NumPy
+    for records whose types no buffer format can say (numpy_records then gives them their
+    dtype). Each of its buffers counts as an export of the array."""
+
+    cdef RecordArray array
+    cdef Py_ssize_t export_shape
+    cdef Py_ssize_t export_stride
+
+    def __cinit__(self, RecordArray array not None):
+        self.array = array
+
+    def __getbuffer__(self, Py_buffer *view, int flags):
+        cdef RecordArray a = self.array
+        _fill_view(view, <unsigned char *>a.vec.data,
+                   <Py_ssize_t>(a.vec.len * a.kind.itemsize), 1, 1, b"B", &self.export_shape,
+                   &self.export_stride, flags)
+        view.obj = self
+        a.exports += 1
+
+    def __releasebuffer__(self, Py_buffer *view):
+        self.array.exports -= 1
 
 
 cdef tuple array_field_values(object value, Py_ssize_t n, type record):
@@ -978,6 +1024,9 @@ cdef class RecordColumn:
             (flags & PyBUF_F_CONTIGUOUS) == PyBUF_F_CONTIGUOUS
         if contiguous and a.kind.itemsize != <size_t>size:
             raise _messages.strided_column_error(self.where)
+        item = _item_of(a.kind)
+        if not item.field(self.name).kind.pep3118:
+            raise _messages.no_buffer_error(self.where, item)
         cdef unsigned char *data = <unsigned char *>a.vec.data
         _fill_view(view, data + self.offset if data != NULL else NULL, _len(a), size,
                    <Py_ssize_t>a.kind.itemsize, <char *>self.field.format, &self.export_shape,
@@ -987,6 +1036,12 @@ cdef class RecordColumn:
 
     def __releasebuffer__(self, Py_buffer *view):
         self.array.exports -= 1
+
+    def __array__(self, dtype=None, copy=None):
+        # only for a field no buffer describes (see RecordArray.__array__)
+        import numpy
+        return _array_format.numpy_records(numpy, _RecordBytes(self.array),
+                                           _item_of(self.array.kind), dtype, copy, self.name)
 
 
 
