@@ -131,14 +131,15 @@ def format_layout(layout: Layout) -> str:
              else "no record arrays (object fields)")
     lines = [f"{spec.module}.{spec.qualname}: {layout.instance_size} bytes per instance "
              f"({OBJECT_HEADER} header + {layout.payload} payload{gc}), {items}",
-             f"  {'offset':>6}  {'size':>4}  {'pad':>3}  {'C type':<9} field"]
-    lines.append(f"  {0:>6}  {OBJECT_HEADER:>4}  {0:>3}  {'PyObject':<9} (header)")
+             f"  {'offset':>6}  {'size':>4}  {'pad':>3}  {'C type':<9} {'kind':<9} field"]
+    lines.append(f"  {0:>6}  {OBJECT_HEADER:>4}  {0:>3}  {'PyObject':<9} {'':<9} (header)")
     end = OBJECT_HEADER
-    rows = [(s.offset, s.size, s.padding, s.field.kind.c_type, s.field.name) for s in layout.slots]
+    rows = [(s.offset, s.size, s.padding, s.field.kind.c_type, s.field.kind.name, s.field.name)
+            for s in layout.slots]
     if layout.weakref_offset is not None:
-        rows.append((layout.weakref_offset, POINTER, 0, "PyObject*", "__weakref__"))
-    for offset, size, pad, c_name, name in sorted(rows):
-        lines.append(f"  {offset:>6}  {size:>4}  {pad:>3}  {c_name:<9} {name}")
+        rows.append((layout.weakref_offset, POINTER, 0, "PyObject*", "", "__weakref__"))
+    for offset, size, pad, c_name, kind, name in sorted(rows):
+        lines.append(f"  {offset:>6}  {size:>4}  {pad:>3}  {c_name:<9} {kind:<9} {name}")
         end = max(end, offset + size)
     tail = layout.instance_size - end
     lines.append(f"  {'':>6}  {'':>4}  {tail:>3}  (tail padding)")

@@ -183,11 +183,11 @@ def test_format_layout_table():
     assert table[0] == (f"{__name__}.test_format_layout_table.<locals>.Mixed: 32 bytes per "
                         f"instance (16 header + 16 payload), 16 bytes per array item")
     assert table[1:] == [
-        "  offset  size  pad  C type    field",
-        "       0    16    0  PyObject  (header)",
-        "      16     8    0  double    b",
-        "      24     2    0  int16_t   c",
-        "      26     1    0  uint8_t   a",
+        "  offset  size  pad  C type    kind      field",
+        "       0    16    0  PyObject            (header)",
+        "      16     8    0  double    f64       b",
+        "      24     2    0  int16_t   i16       c",
+        "      26     1    0  uint8_t   u8        a",
         "                  5  (tail padding)",
     ]
 
@@ -203,10 +203,10 @@ def test_format_layout_shows_weakref_and_base_padding():
 
     table = format_layout(layout_of(Child)).splitlines()
     assert table[2:] == [
-        "       0    16    0  PyObject  (header)",
-        "      16     8    0  PyObject* __weakref__",
-        "      24     4    0  int32_t   a",
-        "      32     1    4  uint8_t   c",
+        "       0    16    0  PyObject            (header)",
+        "      16     8    0  PyObject*           __weakref__",
+        "      24     4    0  int32_t   i32       a",
+        "      32     1    4  uint8_t   u8        c",
         "                  7  (tail padding)",
     ]
 
@@ -278,7 +278,7 @@ def test_cli_layout_in_a_subprocess(compiled, builder):
                             env=env, cwd=str(builder.folder), timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout == format_layout(layout_of(compiled.Derived)) + "\n"
-    assert "      24     8    4  double    b" in result.stdout
+    assert "      24     8    4  double    f64       b" in result.stdout
 
 
 @pytest.mark.parametrize("target, message", [
