@@ -26,11 +26,13 @@ The rules (the same in both modes):
 
 One kind per enum class (cached): its :attr:`name` is the enum's ``__qualname__``, its
 :attr:`canonical` holds module, qualname and every member's name and value, so changing the
-enum makes a build stale. Generated code reaches the enum through :meth:`EnumKind.bound_objects`
-(the kind itself for the slow paths, the members and their codes as one tuple, and a dict
-code -> member);
-``pyx/compactclass/_enums.pxd`` has the inline helpers that use them, which treat whatever is
-bound there as Python objects and range-check every code before it is stored.
+enum makes a build stale. Generated code reaches the enum through
+:meth:`EnumKind.bound_objects`: the kind itself (the slow paths, which raise every error), the
+members with their codes as one tuple (a store finds a member in it by identity), a dict code ->
+member (a store of a plain int; loads of sparse codes) and, where the codes are dense, a tuple
+of the members by code (what loads index). The inline helpers that use them
+(``pyx/compactclass/_enums.pxd``) treat whatever is bound there as Python objects, and every
+code is range-checked before it is stored.
 """
 from __future__ import annotations
 
@@ -40,7 +42,6 @@ import hashlib
 import operator
 import re
 import sys
-import weakref
 
 from ..errors import DeclarationError
 from .base import Kind
@@ -310,7 +311,7 @@ def _c_int(number: int) -> str:
     return f"{number}LL" if abs(number) >= 2 ** 31 else str(number)
 
 
-_KINDS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_KINDS: dict = {}          # enum class -> its kind (as classes are module-level, for good)
 
 #: enum kinds are made per enum class (kind_of), none by name
 KINDS: dict = {}
