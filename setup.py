@@ -18,8 +18,8 @@ CORE_SOURCES = ["csrc/core.c", "csrc/arena.c", "csrc/arena_block.c", "csrc/vec.c
 SHIPPED = {  # source folder -> files copied into compactclass/include/
     "csrc": ["compactcore.h"],
     "pyx": ["compactclass/__init__.pxd", "compactclass/core.pxd", "compactclass/_kinds.pxd",
-            "compactclass/_strings.pxd", "compactclass/_times.pxd", "compactclass/_records.pxd",
-            "compactclass/_arrays.pxd", "compactclass/typeslots.h"],
+            "compactclass/_strings.pxd", "compactclass/_times.pxd", "compactclass/_enums.pxd",
+            "compactclass/_records.pxd", "compactclass/_arrays.pxd", "compactclass/typeslots.h"],
 }
 
 

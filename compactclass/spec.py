@@ -284,7 +284,10 @@ def _make_field(cls, spec_name, name, annotation, value, kw_only_default, where)
     if name in CYTHON_KEYWORDS:
         raise DeclarationError(f"{fwhere}: the name is reserved: {name!r} is a Cython keyword, "
                                f"so the compiled record cannot have a field of that name")
-    kind = kind_of_annotation(annotation)
+    try:
+        kind = kind_of_annotation(annotation)
+    except DeclarationError as exc:     # a family refusing its own kind of annotation
+        raise type(exc)(f"{fwhere}: {exc}") from None
     if kind is None:
         raise DeclarationError(f"{fwhere}: unsupported annotation {annotation!r}; supported field "
                                f"types are {supported_text()}")

@@ -272,8 +272,10 @@ def test_python_dialect_of_the_plan():
         'return f"{type(s).__qualname__}(a={s.a!r}, b={s.b!r})"']
     assert python_source(frozen["__hash__"], "s") == ["return hash((s.a, s.b, ))"]
     assert python_source(frozen["__eq__"], "s")[-1] == "return s.a == other.a and s.b == other.b"
-    for name, op, last in (("__lt__", "<", "False"), ("__le__", "<", "True"),
-                           ("__gt__", ">", "False"), ("__ge__", ">", "True")):
+    # (the first field that differs is compared with the method's own operator, as tuples
+    # compare: where the values do not order, the error names it)
+    for name, op, last in (("__lt__", "<", "False"), ("__le__", "<=", "True"),
+                           ("__gt__", ">", "False"), ("__ge__", ">=", "True")):
         assert python_source(frozen[name], "s")[-5:] == [
             "if s.a != other.a:", f"    return s.a {op} other.a",
             "if s.b != other.b:", f"    return s.b {op} other.b", f"return {last}"]

@@ -62,10 +62,11 @@ def _functions(kind) -> list:
                   f"cdef int {names.PREFIX}check_{i}(char *_cc_p, Py_ssize_t _cc_n, "
                   f"bint _cc_fix) noexcept:",
                   f"{INDENT}if {valid}:",
-                  f"{INDENT * 2}return 0",
-                  f"{INDENT}if _cc_fix:",
-                  f"{INDENT * 2}{kind.canonical_store(kind.c_lvalue('_cc_p'))}",
-                  f"{INDENT}return 1"]
+                  f"{INDENT * 2}return 0"]
+        fix = kind.canonical_store(kind.c_lvalue("_cc_p"))
+        if fix is not None:
+            lines += [f"{INDENT}if _cc_fix:", f"{INDENT * 2}{fix}"]
+        lines.append(f"{INDENT}return 1")
     return lines
 
 

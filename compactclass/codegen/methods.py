@@ -85,5 +85,5 @@ def python_source(method: Method, self_name: str) -> list:
     # ordering: the first field that differs decides, as tuples compare
     for n in names:
         body += [f"if {self_name}.{n} != other.{n}:",
-                 f"    return {self_name}.{n} {method.op[0]} other.{n}"]
+                 f"    return {self_name}.{n} {method.op} other.{n}"]
     return body + [f"return {method.op.endswith('=')}"]

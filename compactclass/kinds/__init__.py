@@ -17,14 +17,15 @@ from __future__ import annotations
 import typing
 from typing import Optional
 
-from . import numbers, objects, strings, times
+from . import enums, numbers, objects, strings, times
 from .base import Kind
 
 __all__ = ["Kind", "kind_of_annotation", "kind_named", "register_family", "supported_text",
            "SUPPORTED_TYPES_TEXT"]
 
-#: every family of kinds, in the order annotations are tried
-FAMILIES = (numbers, strings, times)
+#: every family of kinds, in the order annotations are tried (enums first: an IntEnum class is
+#: an int subclass)
+FAMILIES = (enums, numbers, strings, times)
 
 #: the family of annotations no other family claims: object fields
 CATCH_ALL = objects

@@ -170,9 +170,10 @@ class Kind:
         (bytes from a buffer or a pickle may not); None when every byte pattern is one."""
         return None
 
-    def canonical_store(self, source: str) -> str:
+    def canonical_store(self, source: str):
         """A Cython statement rewriting C lvalue ``source`` as this kind writes its value (only
-        called where :meth:`stored_valid` is false)."""
+        called where :meth:`stored_valid` is false), or None where no value can be read from
+        it: the bytes are kept (and refused where they are loaded)."""
         raise NotImplementedError
 
     def c_lvalue(self, pointer: str) -> str:

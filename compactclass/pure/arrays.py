@@ -407,7 +407,7 @@ class PureRecordArray:
         c = self._codec
         try:
             wanted = c.pack(value)
-        except (TypeError, OverflowError):
+        except (TypeError, OverflowError, ValueError):
             return -1 if first else 0
         count, i = 0, _clamp(start, len(self))
         while i < min(_clamp(stop, len(self)), len(self)):

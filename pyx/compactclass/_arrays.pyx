@@ -800,7 +800,7 @@ cdef Py_ssize_t _find(RecordArray a, object value, object start, object stop,
     try:
         try:
             a.kind.pack(t.p, value)
-        except (TypeError, OverflowError):
+        except (TypeError, OverflowError, ValueError):
             return -1 if first else 0       # no record of the array can equal it
         return _item_in(a, t.p, lo, hi, first)
     finally:
