@@ -137,9 +137,9 @@ def format_layout(layout: Layout) -> str:
     rows = [(s.offset, s.size, s.padding, s.field.kind.c_type, f"{s.field.name}: {s.field.kind}")
             for s in layout.slots]
     if layout.weakref_offset is not None:
-        rows.append((layout.weakref_offset, POINTER, 0, "PyObject*", "", "__weakref__"))
-    for offset, size, pad, c_name, kind, name in sorted(rows):
-        lines.append(f"  {offset:>6}  {size:>4}  {pad:>3}  {c_name:<9} {kind:<9} {name}")
+        rows.append((layout.weakref_offset, POINTER, 0, "PyObject*", "__weakref__"))
+    for offset, size, pad, c_name, name in sorted(rows):
+        lines.append(f"  {offset:>6}  {size:>4}  {pad:>3}  {c_name:<9} {name}")
         end = max(end, offset + size)
     tail = layout.instance_size - end
     lines.append(f"  {'':>6}  {'':>4}  {tail:>3}  (tail padding)")

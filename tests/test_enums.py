@@ -230,8 +230,8 @@ def test_cli_layout_shows_the_kind(module, capsys):
     from compactclass.cli import main
     assert main(["layout", f"{module.__name__}:Order"]) == 0
     out = capsys.readouterr().out
-    assert "      20     1    0  int8_t    Side      side" in out
-    assert "      22     1    0  int8_t    Color     color" in out
+    assert "      20     1    0  int8_t    side: Side" in out
+    assert "      22     1    0  int8_t    color: Color" in out
 
 
 # --------------------------------------------------------------------------- values

@@ -278,7 +278,7 @@ def test_cli_layout_in_a_subprocess(compiled, builder):
                             env=env, cwd=str(builder.folder), timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout == format_layout(layout_of(compiled.Derived)) + "\n"
-    assert "      24     8    4  double    f64       b" in result.stdout
+    assert "      24     8    4  double    b: f64" in result.stdout
 
 
 @pytest.mark.parametrize("target, message", [
