@@ -21,6 +21,8 @@ cdef extern from "Python.h":
     char *PyBytes_AS_STRING(object o)
     Py_ssize_t PyBytes_GET_SIZE(object o)
     void PyErr_Clear()
+    object PyUnicode_New(Py_ssize_t size, Py_UCS4 maxchar)
+    void *PyUnicode_DATA(object s)
 
 # The error of a value a store refused: the Python kind Str[size] or Bytes[size] says why.
 cdef int refuse_str(Py_ssize_t size, object value, object where) except -1
@@ -72,7 +74,16 @@ cdef inline int store_bytes(char *p, Py_ssize_t size, object value, object where
 cdef inline object load_str(const char *p, Py_ssize_t size):
     """A new str of the value stored at p. Bytes that are no part of a UTF-8 character (only a
     buffer writes them) are dropped, and then NULs left at the end, as the Python kind does."""
-    cdef object s = PyUnicode_DecodeUTF8(p, stripped_len(p, size), "ignore")
+    cdef Py_ssize_t k, length = stripped_len(p, size)
+    cdef unsigned char high = 0
+    cdef object s
+    for k in range(length):
+        high |= <unsigned char>p[k]
+    if high < 0x80:             # ASCII (symbols, codes): the str's bytes are the field's
+        s = PyUnicode_New(length, 127)
+        memcpy(PyUnicode_DATA(s), p, <size_t>length)
+        return s
+    s = PyUnicode_DecodeUTF8(p, length, "ignore")
     cdef Py_ssize_t n = PyUnicode_GET_LENGTH(s)
     if n > 0 and PyUnicode_READ_CHAR(s, n - 1) == 0:
         return (<str>s).rstrip("\0")
