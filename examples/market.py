@@ -4,12 +4,10 @@
     python examples/market.py
 
 A trade carries a timestamp, a symbol stored inline, an enum side, a price, a quantity and an
-optional venue (a presence bit, not a boxed None).
+venue.
 """
 import datetime
 import enum
-from typing import Optional
-
 from compactclass import Str, compact, f64, u16, u32
 
 
@@ -25,7 +23,7 @@ class Trade:
     side: Side                     # stored as the smallest integer holding every member
     price: f64
     qty: u32
-    venue: Optional[u16] = None    # a presence bit in the record
+    venue: u16 = 0                 # (Optional[u16], a presence bit, is not supported yet)
 
 
 def main():
@@ -38,7 +36,7 @@ def main():
     print("compiled:", compactclass.is_compiled(Trade), "| bytes:", sys.getsizeof(t),
           "| GC-tracked:", gc.is_tracked(t))
     t.venue = 7
-    day = Trade.Array([t, (t.ts, "INIT", Side.SELL, 99.5, 10, None)])
+    day = Trade.Array([t, (t.ts, "INIT", Side.SELL, 99.5, 10, 0)])
     print(day[1], "| bytes per trade in an array:", day.itemsize)
     try:
         t.symbol = "TOO-LONG-SYMBOL"

@@ -60,6 +60,13 @@ def kind_of_annotation(annotation) -> Optional[Kind]:
         if any(isinstance(m, Kind) for m in annotation.__metadata__):
             return None     # a kind's alias on another type (Annotated[str, <i32>]): a mistake
         return kind_of_annotation(annotation.__origin__)    # metadata of other libraries
+    inner = objects.optional_of(annotation)
+    if inner is not None:
+        kind = kind_of_annotation(inner)
+        if kind is not None and kind.plain_data:
+            # Optional of an inline kind needs a presence bit (not there yet), and must not
+            # quietly become an object field, which would cost the record its arrays
+            return None
     return CATCH_ALL.kind_of(annotation)
 
 

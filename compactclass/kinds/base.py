@@ -56,7 +56,25 @@ C operations per ident).
 """
 from __future__ import annotations
 
-__all__ = ["Kind"]
+import os
+import sys
+
+__all__ = ["Kind", "module_name"]
+
+
+def module_name(cls) -> str:
+    """The module a class is declared in, by the name it is imported as: a script run as
+    ``__main__`` is its file's module (as a build of it names it), so the kinds of its classes
+    keep their canonical text, and the build stays usable."""
+    name = cls.__module__
+    if name == "__main__":
+        main = sys.modules.get("__main__")
+        found = getattr(getattr(main, "__spec__", None), "name", None)
+        if found:
+            return found
+        if getattr(main, "__file__", None):
+            return os.path.splitext(os.path.basename(main.__file__))[0]
+    return name
 
 
 class Kind:

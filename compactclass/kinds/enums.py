@@ -44,7 +44,7 @@ import re
 import sys
 
 from ..errors import DeclarationError
-from .base import Kind
+from .base import Kind, module_name
 from .messages import short_repr, type_error
 from .numbers import KINDS as NUMBERS
 
@@ -75,7 +75,7 @@ def _canonical(cls) -> str:
     """Module, qualname and every member's (name, value), aliases too (a value's repr without
     an object address, which differs between processes)."""
     pairs = [(name, _ADDRESS.sub("", repr(m.value))) for name, m in cls.__members__.items()]
-    return f"enum:{cls.__module__}.{cls.__qualname__}:{pairs!r}"
+    return f"enum:{module_name(cls)}.{cls.__qualname__}:{pairs!r}"
 
 
 class EnumKind(Kind):

@@ -29,7 +29,7 @@ import re
 import types
 import typing
 
-from .base import Kind
+from .base import Kind, module_name
 from .messages import type_error
 
 __all__ = ["RefKind", "ObjectKind", "KINDS", "kind_of", "SUPPORTED_TEXT"]
@@ -114,7 +114,7 @@ def _type_text(annotation) -> str:
     if isinstance(annotation, type) and not isinstance(annotation, types.GenericAlias):
         if annotation.__module__ in ("builtins", "typing"):
             return annotation.__qualname__
-        return f"{annotation.__module__}.{annotation.__qualname__}"
+        return f"{module_name(annotation)}.{annotation.__qualname__}"
     return repr(annotation).replace("typing.", "")
 
 
@@ -264,7 +264,7 @@ _OBJECTS: dict = {}
 KINDS = {k.name: k for k in _REFS.values()}
 
 
-def _optional_of(annotation):
+def optional_of(annotation):
     """T of Optional[T] / T | None (one non-None member), or None."""
     origin = typing.get_origin(annotation)
     if origin is typing.Union or (hasattr(types, "UnionType") and origin is types.UnionType):
@@ -276,7 +276,7 @@ def _optional_of(annotation):
 
 def ref_kind_of(annotation):
     """The str/bytes reference kind of ``str``, ``bytes``, ``Optional[str]``..., or None."""
-    optional = _optional_of(annotation)
+    optional = optional_of(annotation)
     target = annotation if optional is None else optional
     if target is str or target is bytes:
         return _REFS[(target, optional is not None)]
@@ -301,6 +301,7 @@ def kind_of(annotation):
     return _OBJECTS[key]
 
 
-SUPPORTED_TEXT = ("str and bytes (held by reference); any other class or typing annotation "
+SUPPORTED_TEXT = ("str and bytes (held by reference), Optional[str], Optional[bytes]; "
+                  "Optional of the kinds above is not supported yet; any other class or typing annotation "
                   "(list[int], a user class, Any) as an object field, which makes the record "
                   "GC-tracked")
