@@ -60,3 +60,32 @@ def hypothesis_profile(profiles: dict) -> tuple:
         raise RuntimeError(f"COMPACTCLASS_HYPOTHESIS_PROFILE={name!r}: choose one of "
                            f"{', '.join(profiles)}")
     return name, profiles[name]
+
+
+def build_consumer(name: str, source: str, folder, tmp_path):
+    """Compile a Cython module ``name`` from ``source`` that cimports the generated records
+    in ``folder`` (the way a user's own .pyx does), and import it."""
+    from Cython.Build import cythonize
+    from setuptools import Extension
+    from setuptools.dist import Distribution
+
+    path = tmp_path / f"{name}.pyx"
+    path.write_text(source)
+    includes = compactclass_include()
+    ext = Extension(name, [str(path)], include_dirs=includes)
+    modules = cythonize([ext], include_path=[str(folder), *includes], quiet=True)
+    dist = Distribution({"name": name, "ext_modules": modules,
+                         "script_args": ["build_ext", "--build-lib", str(tmp_path),
+                                         "--build-temp", str(tmp_path / "tmp")]})
+    dist.parse_command_line()
+    dist.run_commands()
+    sys.path.insert(0, str(tmp_path))
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.remove(str(tmp_path))
+
+
+def compactclass_include() -> list:
+    import compactclass
+    return compactclass.get_include()

@@ -32,7 +32,7 @@ from compactclass.codegen.arrays import array_pxd, array_pyx
 from compactclass.codegen.module import foreign_bases
 from compactclass.layout import compute_layout
 from compactclass.pure import arrays as array_fallback
-from conftest import fallback_of
+from conftest import build_consumer, fallback_of
 
 np = pytest.importorskip("numpy")
 
@@ -988,26 +988,8 @@ def norm2(ParticleArray a):
 
 
 def test_cython_loop_over_an_array(built, tmp_path):
-    from Cython.Build import cythonize
-    from setuptools import Extension
-    from setuptools.dist import Distribution
-
-    folder = os.path.dirname(built.__file__)
-    source = tmp_path / "array_loops.pyx"
-    source.write_text(CONSUMER.format(module="arrays_decl_compact"))
-    includes = compactclass.get_include()
-    ext = Extension("array_loops", [str(source)], include_dirs=includes)
-    modules = cythonize([ext], include_path=[folder, *includes], quiet=True)
-    dist = Distribution({"name": "array_loops", "ext_modules": modules,
-                         "script_args": ["build_ext", "--build-lib", str(tmp_path),
-                                         "--build-temp", str(tmp_path / "tmp")]})
-    dist.parse_command_line()
-    dist.run_commands()
-    sys.path.insert(0, str(tmp_path))
-    try:
-        import array_loops
-    finally:
-        sys.path.remove(str(tmp_path))
+    array_loops = build_consumer("array_loops", CONSUMER.format(module="arrays_decl_compact"),
+                                 os.path.dirname(built.__file__), tmp_path)
     a = built.Point.Array((i, 1, 0) for i in range(100_000))
     assert array_loops.sum_x(a) == sum(range(100_000)) == int(np.asarray(a.x).sum())
     array_loops.scale(a, 3)

@@ -22,7 +22,7 @@ import compactclass
 from compactclass import _records
 from compactclass.kinds import enums as enum_kinds
 from compactclass.pickling import restore_v1
-from conftest import fallback_of
+from conftest import build_consumer, fallback_of
 
 np = pytest.importorskip("numpy")
 
@@ -626,28 +626,10 @@ def total_sides(OrderArray a):
 
 
 def test_cython_reads_the_code(module, tmp_path):
-    from Cython.Build import cythonize
-    from setuptools import Extension
-    from setuptools.dist import Distribution
-
     folder = os.path.dirname(module.__file__)
     pxd = open(os.path.join(folder, "enum_fields_compact.pxd")).read()
     assert "cdef int8_t side" in pxd and "cdef uint64_t huge" in pxd
-    source = tmp_path / "enum_reader.pyx"
-    source.write_text(CONSUMER)
-    includes = compactclass.get_include()
-    ext = Extension("enum_reader", [str(source)], include_dirs=includes)
-    modules = cythonize([ext], include_path=[folder, *includes], quiet=True)
-    dist = Distribution({"name": "enum_reader", "ext_modules": modules,
-                         "script_args": ["build_ext", "--build-lib", str(tmp_path),
-                                         "--build-temp", str(tmp_path / "tmp")]})
-    dist.parse_command_line()
-    dist.run_commands()
-    sys.path.insert(0, str(tmp_path))
-    try:
-        import enum_reader
-    finally:
-        sys.path.remove(str(tmp_path))
+    enum_reader = build_consumer("enum_reader", CONSUMER, folder, tmp_path)
     o = module.Order(module.Side.SELL, color=module.Color.BLUE)
     assert enum_reader.side_code(o) == 2
     enum_reader.set_side_code(o, 1)

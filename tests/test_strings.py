@@ -24,7 +24,7 @@ from compactclass import Bytes, Str
 from compactclass.kinds import kind_named
 from compactclass.kinds.strings import BytesKind, StrKind
 from compactclass.layout import compute_layout
-from conftest import fallback_of
+from conftest import build_consumer, fallback_of
 
 np = pytest.importorskip("numpy")
 
@@ -555,28 +555,10 @@ def set_symbol(Trade t, bytes value):
 
 
 def test_cython_reads_the_char_array(built, tmp_path):
-    from Cython.Build import cythonize
-    from setuptools import Extension
-    from setuptools.dist import Distribution
-
     pxd = open(os.path.join(os.path.dirname(built.__file__), "strings_decl_compact.pxd")).read()
     assert 'char symbol "cc_f_symbol"[8]' in pxd and 'char side "cc_f_side"[1]' in pxd
-    source = tmp_path / "strings_consumer.pyx"
-    source.write_text(CONSUMER)
-    includes = compactclass.get_include()
-    ext = Extension("strings_consumer", [str(source)], include_dirs=includes)
-    modules = cythonize([ext], include_path=[os.path.dirname(built.__file__), *includes],
-                        quiet=True)
-    dist = Distribution({"name": "strings_consumer", "ext_modules": modules,
-                         "script_args": ["build_ext", "--build-lib", str(tmp_path),
-                                         "--build-temp", str(tmp_path / "tmp")]})
-    dist.parse_command_line()
-    dist.run_commands()
-    sys.path.insert(0, str(tmp_path))
-    try:
-        import strings_consumer
-    finally:
-        sys.path.remove(str(tmp_path))
+    strings_consumer = build_consumer("strings_consumer", CONSUMER,
+                                      os.path.dirname(built.__file__), tmp_path)
     t = built.Trade("€ab", 1.0)
     assert strings_consumer.symbol_chars(t) == "€ab".encode().ljust(8, b"\0")
     a = built.Trade.Array([row("AAPL"), row("€")])

@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 import compactclass
 from compactclass import cli, kinds
 from compactclass.pickling import restore_v1
-from conftest import fallback_of, hypothesis_profile
+from conftest import build_consumer, fallback_of, hypothesis_profile
 
 np = pytest.importorskip("numpy")
 
@@ -727,27 +727,8 @@ def shift(Stamp s, int64_t us):
 
 
 def test_cython_reads_the_int64_at_c_level(module, tmp_path):
-    from Cython.Build import cythonize
-    from setuptools import Extension
-    from setuptools.dist import Distribution
-
-    folder = os.path.dirname(module.__file__)
-    source = tmp_path / "times_consumer.pyx"
-    source.write_text(CONSUMER)
-    includes = compactclass.get_include()
-    ext = Extension("times_consumer", [str(source)], include_dirs=includes)
-    dist = Distribution({"name": "times_consumer",
-                         "ext_modules": cythonize([ext], include_path=[folder, *includes],
-                                                  quiet=True),
-                         "script_args": ["build_ext", "--build-lib", str(tmp_path),
-                                         "--build-temp", str(tmp_path / "tmp")]})
-    dist.parse_command_line()
-    dist.run_commands()
-    sys.path.insert(0, str(tmp_path))
-    try:
-        import times_consumer
-    finally:
-        sys.path.remove(str(tmp_path))
+    times_consumer = build_consumer("times_consumer", CONSUMER, os.path.dirname(module.__file__),
+                                    tmp_path)
     s = module.Stamp(dt.datetime(2001, 2, 3, 4, 5, 6, 7))
     assert times_consumer.stamp_us(s) == (s.ts - EPOCH) // US
     e = event(module)

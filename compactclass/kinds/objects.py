@@ -37,55 +37,23 @@ __all__ = ["RefKind", "ObjectKind", "KINDS", "kind_of", "SUPPORTED_TEXT"]
 _NONE = type(None)
 
 
-class RefKind(Kind):
-    """``str`` or ``bytes`` held by reference (with ``None`` when optional)."""
+class _Reference(Kind):
+    """What every kind held by reference shares: 8 bytes holding a PyObject*, None as its
+    zero, no arrays; through a pointer the runtime reaches it with _kinds' reference helpers
+    (the generated code's struct member is typed, so Cython counts its references). A
+    subclass gives ``_to(value, where)``, the Cython expression of the value to store, and
+    ``_probe_value``."""
 
     plain_data = False
     zero = None
-
-    def __init__(self, python_type: type, optional: bool):
-        self.python_type, self.optional = python_type, optional
-        base = python_type.__name__
-        self.name = f"Optional[{base}]" if optional else base
-        self.ident = f"ref_{base}{'_opt' if optional else ''}"
-        self.c_type = "PyObject*"
-        self.size = self.align = 8
-        self._expected = f"{'a str' if base == 'str' else 'a bytes object'}" + \
-            (" or None" if optional else "")
-
-    @property
-    def pyi_type(self) -> str:
-        return f"{self.python_type.__name__} | None" if self.optional else \
-            self.python_type.__name__
-
-    def convert(self, where: str, value):
-        if value is None and self.optional:
-            return None
-        if type(value) is self.python_type:
-            return value
-        if isinstance(value, self.python_type):     # a subclass: a plain copy
-            return self.python_type.__str__(value) if self.python_type is str else \
-                bytes(memoryview(value))
-        raise type_error(where, self.name, self._expected, value)
-
-    # Cython: the struct member is a typed reference (Cython then knows it needs no GC and
-    # counts its references); through a pointer the runtime uses _kinds' reference helpers.
-
-    def c_declaration(self, member: str) -> str:
-        return f"{self.python_type.__name__} {member}"
-
-    def _probe_value(self, member: str) -> str:
-        return f'{"b" if self.python_type is bytes else ""}"{member}"'
-
-    def _to(self, value: str, where: str) -> str:
-        return (f"_cc_k.to_{self.python_type.__name__}({value}, {where}, "
-                f"{int(self.optional)}, \"{self.name}\")")
-
-    def store(self, target: str, value: str, where: str) -> str:
-        return f"{target} = {self._to(value, where)}"
+    c_type = "PyObject*"
+    size = align = 8
 
     def load(self, source: str) -> str:
         return source
+
+    def store(self, target: str, value: str, where: str) -> str:
+        return f"{target} = {self._to(value, where)}"
 
     def compare(self, a: str, b: str) -> str:
         return f"_cc_k.order_objects({a}, {b})"
@@ -107,6 +75,43 @@ class RefKind(Kind):
 
     def compare_at(self, a: str, b: str) -> str:
         return self.compare(self.load_at(a), self.load_at(b))
+
+
+class RefKind(_Reference):
+    """``str`` or ``bytes`` held by reference (with ``None`` when optional)."""
+
+    def __init__(self, python_type: type, optional: bool):
+        self.python_type, self.optional = python_type, optional
+        base = python_type.__name__
+        self.name = f"Optional[{base}]" if optional else base
+        self.ident = f"ref_{base}{'_opt' if optional else ''}"
+        self._expected = f"{'a str' if base == 'str' else 'a bytes object'}" + \
+            (" or None" if optional else "")
+
+    @property
+    def pyi_type(self) -> str:
+        return f"{self.python_type.__name__} | None" if self.optional else \
+            self.python_type.__name__
+
+    def convert(self, where: str, value):
+        if value is None and self.optional:
+            return None
+        if type(value) is self.python_type:
+            return value
+        if isinstance(value, self.python_type):     # a subclass: a plain copy
+            return self.python_type.__str__(value) if self.python_type is str else \
+                bytes(memoryview(value))
+        raise type_error(where, self.name, self._expected, value)
+
+    def c_declaration(self, member: str) -> str:
+        return f"{self.python_type.__name__} {member}"
+
+    def _probe_value(self, member: str) -> str:
+        return f'{"b" if self.python_type is bytes else ""}"{member}"'
+
+    def _to(self, value: str, where: str) -> str:
+        return (f"_cc_k.to_{self.python_type.__name__}({value}, {where}, "
+                f"{int(self.optional)}, \"{self.name}\")")
 
 
 def _type_text(annotation) -> str:
@@ -161,14 +166,10 @@ def _is_type_expression(annotation) -> bool:
     return type(annotation).__module__ == "typing"
 
 
-class ObjectKind(Kind):
+class ObjectKind(_Reference):
     """An object field: any object its annotation's classes admit."""
 
-    plain_data = False
     cyclic = True
-    zero = None
-    c_type = "PyObject*"
-    size = align = 8
 
     def __init__(self, annotation):
         self.annotation = annotation
@@ -229,33 +230,6 @@ class ObjectKind(Kind):
             return value
         return (f"_cc_k.to_instance({value}, {self._classes_name()}, {int(self.admits_none)}, "
                 f"{where}, \"{self.name}\", \"{self._expected()}\")")
-
-    def store(self, target: str, value: str, where: str) -> str:
-        return f"{target} = {self._to(value, where)}"
-
-    def load(self, source: str) -> str:
-        return source
-
-    def compare(self, a: str, b: str) -> str:
-        return f"_cc_k.order_objects({a}, {b})"
-
-    def c_offset(self, member: str, obj: str) -> tuple:
-        # (Cython cannot take the address of an object attribute: give the member an object of
-        # its own and find where the object points to it)
-        return ([f"{member} = {self._probe_value(member)}"],
-                f"_cc_r.ref_offset({obj}, {member})")
-
-    def c_lvalue(self, pointer: str) -> str:
-        return f"(<_cc_PyObject **>({pointer}))[0]"
-
-    def load_at(self, pointer: str) -> str:
-        return f"_cc_k.get_ref(<_cc_PyObject **>({pointer}))"
-
-    def store_at(self, pointer: str, value: str, where: str) -> str:
-        return f"_cc_k.set_ref(<_cc_PyObject **>({pointer}), {self._to(value, where)})"
-
-    def compare_at(self, a: str, b: str) -> str:
-        return self.compare(self.load_at(a), self.load_at(b))
 
 
 _REFS = {(t, optional): RefKind(t, optional) for t in (str, bytes) for optional in (False, True)}
