@@ -17,14 +17,14 @@ from __future__ import annotations
 import typing
 from typing import Optional
 
-from . import numbers, objects
+from . import numbers, objects, records
 from .base import Kind
 
 __all__ = ["Kind", "kind_of_annotation", "kind_named", "register_family", "supported_text",
            "SUPPORTED_TYPES_TEXT"]
 
 #: every family of kinds, in the order annotations are tried
-FAMILIES = (numbers,)
+FAMILIES = (numbers, records)
 
 #: the family of annotations no other family claims: object fields
 CATCH_ALL = objects
