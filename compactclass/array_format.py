@@ -56,8 +56,9 @@ class ItemField:
         return self.field.kind
 
     @property
-    def code(self) -> str:
-        """Canonical type of the field, as NumPy spells it: "i4", "u8", "f4", "?"."""
+    def code(self):
+        """Canonical type of the field, as NumPy spells it: "i4", "u8", "f4", "?" (a nested
+        struct: the dict numpy.dtype takes)."""
         return self.field.kind.numpy_code
 
 
@@ -92,7 +93,7 @@ class ItemLayout:
         """PEP 3118 format of one item: native types and alignment, explicit padding."""
         parts = []
         for _, f, size in self.pieces():
-            parts.append(f"{f.kind.struct_code}:{f.name}:" if f else f"{size}x")
+            parts.append(f"{f.kind.buffer_code}:{f.name}:" if f else f"{size}x")
         return "T{" + "".join(parts) + "}"
 
     @property
@@ -153,13 +154,14 @@ _CODE_FAMILIES = {**dict.fromkeys("bhilqn", "i"), **dict.fromkeys("BHILQN", "u")
           **dict.fromkeys("efd", "f"), "?": "?"}
 _TOKEN = re.compile(r"\s*(?:(?P<order>[@=<>!])|(?P<count>\d+)?(?P<code>[A-Za-z?])"
                     r"(?::(?P<name>[^:]*):)?|(?P<open>\())")
+_NAME = re.compile(r"(?::(?P<name>[^:]*):)?")
 _NATIVE_ORDER = "<" if sys.byteorder == "little" else ">"
 
 
 @dataclass(frozen=True)
 class ForeignField:
     name: str
-    code: str        # canonical, as ItemField.code
+    code: object     # canonical, as ItemField.code (a dict for a nested struct)
     offset: int
 
 
@@ -170,8 +172,9 @@ def _canonical(code: str, size: int) -> str:
 
 
 def parse_buffer_format(fmt: str) -> tuple:
-    """The named fields of a one-level struct format (``T{...}`` as NumPy and compactclass
-    export it), as ForeignField tuples in order; ValueError for anything else."""
+    """The named fields of a struct format (``T{...}`` as NumPy and compactclass export it, with
+    nested ``T{...}`` structs), as ForeignField tuples in order (a nested struct's code is a
+    dict of its fields' names, codes and offsets); ValueError for anything else."""
     body = fmt
     if len(body) > 1 and body[0] in "@=<>!" and body[1] == "T":
         order, body = body[0], body[1:]
@@ -179,12 +182,36 @@ def parse_buffer_format(fmt: str) -> tuple:
         order = "@"
     if not (body.startswith("T{") and body.endswith("}")):
         raise ValueError(f"format {fmt!r} has no named fields")
-    body, pos, offset, fields = body[2:-1], 0, 0, []
-    while pos < len(body):
+    fields, end, _, _ = _parse_struct(fmt, body, 2, order)
+    if end != len(body):
+        raise ValueError(f"format {fmt!r}: unsupported item at {body[end:]!r}")
+    return fields
+
+
+def _parse_struct(fmt: str, body: str, pos: int, order: str) -> tuple:
+    """(fields, position after the closing brace, size, alignment) of the struct whose fields
+    start at body[pos]."""
+    offset, align, fields = 0, 1, []
+    while True:
+        while pos < len(body) and body[pos].isspace():
+            pos += 1
+        if pos < len(body) and body[pos] == "}":
+            return tuple(fields), pos + 1, offset, align
+        if body.startswith("T{", pos):
+            inner, pos, size, inner_align = _parse_struct(fmt, body, pos + 2, order)
+            m = _NAME.match(body, pos)
+            pos = m.end()
+            if order == "@":
+                offset = (offset + inner_align - 1) // inner_align * inner_align
+            code = {"names": [f.name for f in inner], "formats": [f.code for f in inner],
+                    "offsets": [f.offset for f in inner]}
+            fields.append(ForeignField(m.group("name") or "", code, offset))
+            offset, align = offset + size, max(align, inner_align)
+            continue
         m = _TOKEN.match(body, pos)
-        if m is None or m.group("open"):
+        if m is None or m.group("open") or pos >= len(body):
             raise ValueError(f"format {fmt!r}: unsupported item at {body[pos:]!r} (only scalar "
-                             f"fields and padding are supported)")
+                             f"fields, structs and padding are supported)")
         pos = m.end()
         if m.group("order"):
             order = m.group("order")
@@ -208,9 +235,20 @@ def parse_buffer_format(fmt: str) -> tuple:
         size = struct.calcsize(("@" if order == "@" else "=") + code)
         if order == "@":
             offset = (offset + size - 1) // size * size
+            align = max(align, size)
         fields.append(ForeignField(m.group("name") or "", _canonical(code, size), offset))
         offset += size
-    return tuple(fields)
+
+
+def _same_code(mine, theirs) -> bool:
+    """Whether a field of ours (ItemField.code) and a parsed foreign one hold the same type: the
+    same code, or nested structs with the same fields at the same offsets (a foreign format
+    does not tell a nested struct's tail padding)."""
+    if isinstance(mine, dict) and isinstance(theirs, dict):
+        return (mine["names"] == theirs["names"] and mine["offsets"] == theirs["offsets"]
+                and len(mine["formats"]) == len(theirs["formats"])
+                and all(map(_same_code, mine["formats"], theirs["formats"])))
+    return mine == theirs
 
 
 def _check_fields(item: ItemLayout, fmt: str, where: str) -> None:
@@ -225,7 +263,7 @@ def _check_fields(item: ItemLayout, fmt: str, where: str) -> None:
                          f"do not match {item.qualname}'s "
                          f"({', '.join(f.name for f in ours)}, in storage order)")
     for mine, other in zip(ours, theirs):
-        if (mine.code, mine.offset) != (other.code, other.offset):
+        if mine.offset != other.offset or not _same_code(mine.code, other.code):
             raise ValueError(f"{where}: field {mine.name!r} is {other.code} at offset "
                              f"{other.offset} in the buffer, but {item.qualname} stores "
                              f"{mine.code} at offset {mine.offset}")

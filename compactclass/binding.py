@@ -48,7 +48,7 @@ class RecordInfo:
     """What compactclass knows about a record class; found as ``cls.__compact__``."""
 
     __slots__ = ("spec", "layout", "compiled", "module", "twin", "cls", "_restore", "_fallback",
-                 "signature", "nfields",
+                 "signature", "nfields", "_item",
                  "user_class")
 
     def __init__(self, spec, compiled, module, twin, user_class):
@@ -63,6 +63,15 @@ class RecordInfo:
         self.signature = spec.signature_text   # checked against every pickle
         self.nfields = len(spec.fields)
         self._fallback = None
+        self._item = None
+
+    @property
+    def item(self):
+        """The layout of one item of the record's arrays (array_format.ItemLayout), or None
+        for a record without arrays."""
+        if self._item is None and has_array(self.spec):
+            self._item = item_layout(self.layout)
+        return self._item
 
     def restore(self, values: tuple, cls=None):
         return self._restore(values, cls or self.cls)
@@ -164,6 +173,8 @@ def _load_compiled(spec: RecordSpec, base: Optional[RecordInfo]):
         return _stale(spec, name, f"it has no record {spec.name}")
     if built != spec.schema_hash():
         return _stale(spec, name, "it was generated from a different declaration")
+    if not all(f.kind.compiled_available() for f in spec.fields):
+        return None  # a compiled record's nested records must be compiled too
     return module
 
 
@@ -447,7 +458,7 @@ def attach_array(cls, info) -> None:
             else:
                 setattr(cls, "Array", no_array)
         return
-    item = item_layout(info.layout)
+    item = info.item
     if info.compiled:
         from . import _records
         array_cls = getattr(info.module, names.public(info.spec)["array"])

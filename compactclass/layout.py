@@ -129,17 +129,18 @@ def format_layout(layout: Layout) -> str:
     gc = "" if spec.gc_free else f", plus CPython's {GC_HEADER}-byte GC header (GC-tracked)"
     items = (f"{layout.item_size} bytes per array item" if spec.plain_data
              else "no record arrays (object fields)")
-    lines = [f"{spec.module}.{spec.qualname}: {layout.instance_size} bytes per instance "
-             f"({OBJECT_HEADER} header + {layout.payload} payload{gc}), {items}",
-             f"  {'offset':>6}  {'size':>4}  {'pad':>3}  {'C type':<9} field: kind"]
-    lines.append(f"  {0:>6}  {OBJECT_HEADER:>4}  {0:>3}  {'PyObject':<9} (header)")
-    end = OBJECT_HEADER
     rows = [(s.offset, s.size, s.padding, s.field.kind.c_type, f"{s.field.name}: {s.field.kind}")
             for s in layout.slots]
     if layout.weakref_offset is not None:
         rows.append((layout.weakref_offset, POINTER, 0, "PyObject*", "__weakref__"))
+    width = max([9] + [len(row[3]) for row in rows])     # (a nested record's C type is long)
+    lines = [f"{spec.module}.{spec.qualname}: {layout.instance_size} bytes per instance "
+             f"({OBJECT_HEADER} header + {layout.payload} payload{gc}), {items}",
+             f"  {'offset':>6}  {'size':>4}  {'pad':>3}  {'C type':<{width}} field: kind",
+             f"  {0:>6}  {OBJECT_HEADER:>4}  {0:>3}  {'PyObject':<{width}} (header)"]
+    end = OBJECT_HEADER
     for offset, size, pad, c_name, name in sorted(rows):
-        lines.append(f"  {offset:>6}  {size:>4}  {pad:>3}  {c_name:<9} {name}")
+        lines.append(f"  {offset:>6}  {size:>4}  {pad:>3}  {c_name:<{width}} {name}")
         end = max(end, offset + size)
     tail = layout.instance_size - end
     lines.append(f"  {'':>6}  {'':>4}  {tail:>3}  (tail padding)")

@@ -253,8 +253,15 @@ def _resolve_annotation(cls, name, annotation, where):
     try:
         return eval(annotation, namespace, dict(vars(cls)))
     except Exception as exc:
+        hint = ""
+        if isinstance(exc, NameError) and exc.name == cls.__name__:
+            hint = (": a record cannot hold itself (its fields are laid out when it is declared; "
+                    f"Optional[{exc.name!r}] holds a reference, as an object field)")
+        elif isinstance(exc, NameError):
+            hint = (": a field's type must be defined before the record that uses it (a record "
+                    "declared later cannot be stored in it)")
         raise DeclarationError(f"{where}, field {name!r}: cannot evaluate annotation "
-                               f"{annotation!r}: {exc}") from None
+                               f"{annotation!r}: {exc}{hint}") from None
 
 
 def _is_classvar(annotation) -> bool:

@@ -78,6 +78,8 @@ def kind_ops_pyx(specs) -> tuple:
         lines += [*dict.fromkeys(needed), "", ""]
     lines += _bind_function(specs)
     for kind in kinds_used(specs):
+        setup += kind.module_setup(specs[0].module, names.private)
+    for kind in kinds_used(specs):
         i, ops = kind.ident, ops_name(kind)
         lines += [f"# {kind.name}", "", *_functions(kind), "", f"cdef _cc_k.cc_kind_ops {ops}", "",
                   ""]

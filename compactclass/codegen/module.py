@@ -18,7 +18,7 @@ from .records import pxd_class, record_pyx
 from .stubs import pyi_lines
 
 __all__ = ["GeneratedModule", "generate_module", "generate_pyx", "generate_pxd", "generate_pyi",
-           "foreign_bases", "base_pxd_path"]
+           "foreign_bases", "foreign_records", "base_pxd_path"]
 
 RULE = "# " + "-" * 96
 
@@ -37,6 +37,18 @@ def foreign_bases(specs: list) -> list:
     module cimports each from that module's build."""
     found = {(s.base.module, s.base.name): s.base for s in specs
              if s.base is not None and s.base.module != s.module}
+    return [found[key] for key in sorted(found)]
+
+
+def foreign_records(specs: list) -> list:
+    """Compact records declared in another module that the specs' stub names: the foreign
+    bases, and the records of nested record fields, in a stable order."""
+    found = {(b.module, b.name): b for b in foreign_bases(specs)}
+    for spec in specs:
+        for f in spec.fields:
+            for record in f.kind.nested_specs:
+                if record.module != spec.module:
+                    found.setdefault((record.module, record.name), record)
     return [found[key] for key in sorted(found)]
 
 
@@ -104,7 +116,7 @@ def generate_pyx(specs: list, source_file: str, declaring_module: str) -> str:
 
 
 def generate_pyi(specs: list, source_file: str) -> str:
-    lines = _header(source_file, "stub") + pyi_lines(specs, foreign_bases(specs))
+    lines = _header(source_file, "stub") + pyi_lines(specs, foreign_records(specs))
     return "\n".join(lines).rstrip() + "\n"
 
 

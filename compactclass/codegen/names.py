@@ -54,7 +54,7 @@ PRIVATE = ("fields", "record", "fill", "vectorcall", "binder", "user", "arena", 
 
 
 # Module-level private names that belong to no record (one set per field kind, _cc_ops_i32 ...)
-MODULE_PRIVATE = ("kinds_setup", "bind_objects", "ops_", "load_", "store_", "check_")
+MODULE_PRIVATE = ("kinds_setup", "bind_objects", "ops_", "load_", "store_", "check_", "nested_")
 
 
 def private(spec: RecordSpec, what: str) -> str:
@@ -78,32 +78,51 @@ def c_member(field) -> str:
 
 
 def c_type_names(specs) -> dict:
-    """{module: sorted names} the generated code cimports for its fields' C declarations."""
+    """{module: sorted names} the generated code cimports for its fields' C declarations (not
+    from the module being generated: a nested record declared beside its outer record)."""
+    own = {f"{spec.module}_compact" for spec in specs}
     found: dict = {}
     for spec in specs:
         for f in spec.fields:
             for module, names in f.kind.c_cimports.items():
-                found.setdefault(module, set()).update(names)
+                if module not in own:
+                    found.setdefault(module, set()).update(names)
     return {module: sorted(names) for module, names in sorted(found.items())}
+
+
+def _check_foreign(record: RecordSpec, where: str, what: str, base_pxd_path) -> None:
+    """A record of another module that generated code cimports must be built already."""
+    if "." in record.qualname or record.module == "__main__":
+        raise DeclarationError(f"{where}: {what} {record.module}.{record.qualname} must be a "
+                               f"module-level record of an importable module to be compiled "
+                               f"with it")
+    pxd = base_pxd_path(record)
+    if pxd is None or not os.path.isfile(pxd):
+        source = os.path.basename(record.file) if record.file else record.module
+        raise DeclarationError(f"{where}: {what} {record.qualname} is declared in {source}, "
+                               f"which has no build yet: build {source} first")
 
 
 def check(specs: list, foreign_bases: list, base_pxd_path) -> None:
     """Refuse records the generated module cannot hold: a private or reserved name, two records
-    whose public names collide, a compact base from a module that has no build."""
+    whose public names collide, a compact base or nested record from a module that has no
+    build, a nested record of this module that is not compiled with it."""
     seen = {}
     for base in foreign_bases:
         child = next(s for s in specs if s.base is base)
-        where = f"{child.file or child.module}: class {child.qualname}"
-        if "." in base.qualname or base.module == "__main__":
-            raise DeclarationError(f"{where}: its compact base {base.module}.{base.qualname} "
-                                   f"must be a module-level record of an importable module to "
-                                   f"be compiled with it")
-        pxd = base_pxd_path(base)
-        if pxd is None or not os.path.isfile(pxd):
-            source = os.path.basename(base.file) if base.file else base.module
-            raise DeclarationError(f"{where}: its compact base {base.qualname} is declared in "
-                                   f"{source}, which has no build yet: build {source} first")
+        _check_foreign(base, f"{child.file or child.module}: class {child.qualname}",
+                       "its compact base", base_pxd_path)
         seen[base.name] = f"{base.module}.{base.qualname}"
+    for spec in specs:                      # nested records (the kinds' records)
+        for f in spec.fields:
+            for record in f.kind.nested_specs:
+                where = f"{spec.file or spec.module}: class {spec.qualname}, field {f.name!r}"
+                if record.module != spec.module:
+                    _check_foreign(record, where, "its record", base_pxd_path)
+                elif not any(s.qualname == record.qualname for s in specs):
+                    raise DeclarationError(f"{where}: its record {record.qualname} is not a "
+                                           f"module-level record, so it is not compiled with "
+                                           f"{spec.qualname}; declare it at module level")
     taken = {name for names in c_type_names(specs).values() for name in names}
     taken.update(STUB_IMPORTS)
     taken.update(C_NAMES)

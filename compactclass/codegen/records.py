@@ -216,12 +216,14 @@ def field_table(spec: RecordSpec, layout: Layout) -> list:
     for k, f in enumerate(spec.fields):
         lines.append(f"{fields}[{k}] = _cc_k.cc_field({c_bytes(f.name)}, "
                      f"{c_bytes(f.kind.name)}, {layout.slot(f.name).offset}, "
-                     f"{f.kind.size}, {c_bytes(f.kind.struct_code)}, {_field_flags(spec, f)}, "
+                     f"{f.kind.size}, {c_bytes(f.kind.buffer_code)}, {_field_flags(spec, f)}, "
                      f"&{ops_name(f.kind)}, NULL, NULL)")
     first = min((s.offset for s in layout.slots), default=0)
     flags = ["_cc_r.CC_RECORD_FROZEN"] if spec.options.frozen else []
     if not field_wise_eq(spec):
         flags.append("_cc_r.CC_RECORD_PY_EQ")
+    if any(f.kind.compare_runs_python for f in spec.compare_fields):
+        flags.append("_cc_r.CC_RECORD_PY_COMPARE")
     members = {"qualname": c_bytes(spec.qualname), "signature": c_bytes(spec.signature_text),
                "nfields": len(spec.fields), "fields": f"&{fields}[0]", "item_base": first,
                "flags": " | ".join(flags) or "0", "compare": names.private(spec, "compare")}

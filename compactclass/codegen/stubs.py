@@ -26,7 +26,7 @@ def pyi_class(spec: RecordSpec) -> list:
     return lines
 
 
-def pyi_lines(specs: list, foreign_bases: list) -> list:
+def pyi_lines(specs: list, foreign_records: list) -> list:
     lines = ["# Type information for the compiled module; import the records from their "
              "declaring module.", ""]
     if any("typing." in f.kind.pyi_type for spec in specs for f in spec.fields):
@@ -34,7 +34,7 @@ def pyi_lines(specs: list, foreign_bases: list) -> list:
     lines += array_pyi_header(specs)
     lines += list(dict.fromkeys(line for spec in specs for f in spec.own_fields
                                 for line in f.kind.pyi_imports))
-    lines += [f"from {b.module} import {b.name}" for b in foreign_bases]
+    lines += [f"from {b.module} import {b.name}" for b in foreign_records]
     for spec in specs:
         lines += ["", *pyi_class(spec), ""]
         array = array_pyi(spec)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import typing
 from typing import Optional
 
-from . import enums, numbers, objects, strings, times
+from . import enums, numbers, objects, records, strings, times
 from .base import Kind
 
 __all__ = ["Kind", "kind_of_annotation", "kind_named", "register_family", "supported_text",
@@ -25,7 +25,7 @@ __all__ = ["Kind", "kind_of_annotation", "kind_named", "register_family", "suppo
 
 #: every family of kinds, in the order annotations are tried (enums first: an IntEnum class is
 #: an int subclass)
-FAMILIES = (enums, numbers, strings, times)
+FAMILIES = (enums, numbers, strings, times, records)
 
 #: the family of annotations no other family claims: object fields
 CATCH_ALL = objects

@@ -11,6 +11,7 @@ declaration (spec.py)      which annotations it stands for (:func:`kinds.kind_of
                            its :attr:`~Kind.name`, :meth:`~Kind.convert` of a default
 layout (layout.py)         :attr:`~Kind.size`, :attr:`~Kind.align`, :attr:`~Kind.c_type`
 codegen (.pxd/.pyx/.pyi)   :meth:`~Kind.c_declaration`, :attr:`~Kind.c_cimports`,
+                           :meth:`~Kind.module_code`, :meth:`~Kind.module_setup`,
                            :meth:`~Kind.store` (a Cython statement), :meth:`~Kind.load` (a
                            Cython expression), :attr:`~Kind.ident`, :attr:`~Kind.pyi_type`,
                            :attr:`~Kind.pyi_imports`
@@ -22,8 +23,8 @@ compiled runtime           the kind's C operations, which the generated module b
 pure runtime (pure/)       :meth:`~Kind.convert`, :attr:`~Kind.struct_code` (packing),
                            :meth:`~Kind.to_struct`, :meth:`~Kind.from_struct`,
                            :meth:`~Kind.invalid_stored`, :meth:`~Kind.canonical_bytes`
-array formats              :attr:`~Kind.struct_code` (PEP 3118, ``struct``),
-                           :attr:`~Kind.numpy_code`, :attr:`~Kind.pep3118`,
+array formats              :attr:`~Kind.struct_code` (``struct``), :attr:`~Kind.buffer_code`
+                           (PEP 3118), :attr:`~Kind.numpy_code`, :attr:`~Kind.pep3118`,
                            :meth:`~Kind.invalid_stored`
 pickles                    :meth:`~Kind.convert` on load (values are pickled as the Python
                            values users see); :meth:`~Kind.canonical_bytes` for array pickles
@@ -45,7 +46,7 @@ Semantics every kind defines (both modes follow them):
   which cannot refer to anything) stays untracked and comes from the GC-free arena
   (``RecordSpec.gc_free``).
 
-Objects a kind's Cython needs at run time (an enum class, a nested record's class) are
+Objects a kind's Cython needs at run time (an enum class) are
 :meth:`~Kind.bound_objects`: module-level names of the generated module that @compact sets when
 it binds the compiled record (a generated module cannot import its declaration: that imports
 it).
@@ -97,7 +98,8 @@ class Kind:
     #: floats, where 0.0 == -0.0 and NaN != NaN): the pure runtime's arrays then compare
     #: records as bytes
     bytes_equal: bool = False
-    #: the value's ``struct``/PEP 3118 format ("i", "16s"), and NumPy's name for it ("i4")
+    #: the value's ``struct``/PEP 3118 format ("i", "16s"), and NumPy's name for it ("i4"; a
+    #: nested struct's: the dict ``numpy.dtype`` takes)
     struct_code: str = ""
     numpy_code: str = ""
     #: what the generated .pxd/.pyx must cimport for c_declaration: {"libc.stdint": ("int32_t",)}
@@ -106,6 +108,12 @@ class Kind:
     ident: str = ""
     #: True when a value may refer back to the record, so the record must be GC-tracked
     cyclic: bool = False
+    #: True when :meth:`compare` may run Python code (a nested record's own ``__eq__``): record
+    #: arrays then compare copies of their items, which that code cannot free
+    compare_runs_python: bool = False
+    #: the RecordSpecs of compact records whose generated code the kind's Cython uses (a
+    #: nested record's): one declared in another module is cimported from that module's build
+    nested_specs: tuple = ()
 
     @property
     def canonical(self) -> str:
@@ -118,6 +126,17 @@ class Kind:
     pep3118: bool = True
     #: the lines a ``.pyi`` stub needs for :attr:`pyi_type` ("import datetime")
     pyi_imports: tuple = ()
+
+    @property
+    def buffer_code(self) -> str:
+        """The value's PEP 3118 format in exported buffers: :attr:`struct_code`, or a nested
+        struct's ``T{...}``."""
+        return self.struct_code
+
+    def compiled_available(self) -> bool:
+        """Whether the kind's compiled code can run now (a nested record's needs that record's
+        compiled class): a record with a field whose kind says no is the fallback."""
+        return True
 
     # -- declaration
 
@@ -161,6 +180,12 @@ class Kind:
     def module_code(self) -> list:
         """Cython lines a generated module needs once for this kind's code (cimports, imports
         of helpers its store statement calls; names starting with ``_cc_``)."""
+        return []
+
+    def module_setup(self, module: str, private) -> list:
+        """Cython statements that a generated module (of declaration ``module``) runs once at
+        import, before it sets its records up; ``private(spec, what)`` is the generated name
+        of one of a record's objects (codegen.names.private)."""
         return []
 
     def c_declaration(self, member: str) -> str:

@@ -119,6 +119,7 @@ class ItemCodec:
         # kinds whose struct value is not the value users see (storage order / declared order)
         self.to_struct = [f.kind.to_struct for f in item.fields]
         self.from_struct = [f.kind.from_struct for f in item.declared]
+        self.from_stored = [f.kind.from_struct for f in item.fields]
         self.translated = any(type(f.kind).to_struct is not Kind.to_struct or
                               type(f.kind).from_struct is not Kind.from_struct
                               for f in item.fields)
@@ -163,21 +164,24 @@ class ItemCodec:
         if self.compare_positions is None:
             return self.unpack(a) == self.unpack(b)
         va, vb = self.struct.unpack(a), self.struct.unpack(b)
+        if self.translated:     # compare the values users see (a nested record's, not bytes)
+            va, vb = ([convert(v) for convert, v in zip(self.from_stored, values)]
+                      for values in (va, vb))
         return all(va[k] == vb[k] for k in self.compare_positions)
 
     def pickle_bytes(self, data) -> bytes:
         """The records' bytes with every value as its kind writes it (a bool byte as 0 or 1),
         so the pickle loads back."""
-        out = bytearray(data)
+        out, size = bytearray(data), self.size
         for f in self.canonical_fields:
-            size = f.kind.size
-            if size == 1:
-                out[f.offset::self.size] = f.kind.canonical_bytes(bytes(out[f.offset::self.size]))
+            n = f.kind.size
+            if n == 1:
+                out[f.offset::size] = f.kind.canonical_bytes(bytes(out[f.offset::size]))
                 continue
-            starts = range(f.offset, len(out), self.size)      # the column: size bytes each
-            column = f.kind.canonical_bytes(b"".join(out[i:i + size] for i in starts))
+            starts = range(f.offset, len(out), size)
+            fixed = f.kind.canonical_bytes(b"".join(out[i:i + n] for i in starts))
             for k, i in enumerate(starts):
-                out[i:i + size] = column[k * size:(k + 1) * size]
+                out[i:i + n] = fixed[k * n:(k + 1) * n]
         return bytes(out)
 
     def fresh(self, cls):

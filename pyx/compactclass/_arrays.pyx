@@ -38,11 +38,12 @@ from cpython.mem cimport PyMem_Malloc, PyMem_Free, PyMem_RawMalloc, PyMem_RawRea
 from cpython.number cimport PyNumber_AsSsize_t, PyIndex_Check
 from cpython.object cimport PyObject_LengthHint, PyObject_TypeCheck
 from cpython.slice cimport PySlice_Unpack, PySlice_AdjustIndices
-from libc.string cimport memcpy, memmove
+from libc.string cimport memcpy, memmove, strcmp
 from libc.stdint cimport uintptr_t
 from cpython.object cimport PyObject, PyTypeObject
 from compactclass._kinds cimport cc_field, CC_EQ
-from compactclass._records cimport (cc_record, CC_RECORD_PY_EQ, register_record_type,
+from compactclass._records cimport (cc_record, CC_RECORD_PY_EQ, CC_RECORD_PY_COMPARE,
+                                    register_record_type,
                                     set_type_attribute, check_abi)
 from compactclass.core cimport (cc_allocator, cc_vec_init, cc_vec_destroy, cc_vec_reserve,
                                 cc_vec_resize, cc_vec_push, cc_vec_insert, cc_vec_remove,
@@ -54,9 +55,13 @@ from collections.abc import MutableSequence as _MutableSequence
 from compactclass import array_format as _array_format
 from compactclass import arrays as _arrays
 from compactclass import messages as _messages
+from compactclass.kinds import records as _nested
 
 cdef extern from "Python.h":
     const Py_ssize_t PY_SSIZE_T_MAX
+
+cdef extern from "compactclass/typeslots.h":
+    Py_ssize_t cc_type_basicsize(PyTypeObject *t)
 
 # cc_vec storage comes from PyMem_Raw*: visible to tracemalloc, callable without the GIL.
 cdef extern from "compactcore.h":
@@ -212,6 +217,10 @@ cdef int _install_columns(type cls, const cc_array_kind *kind) except -1:
     return 0
 
 
+# address of a compiled record type -> address of its array's cc_array_kind (C-level, as above)
+cdef dict _record_array_kinds = {}
+
+
 cdef int array_register(type cls, const cc_array_kind *kind, int abi) except -1:
     """Called by a generated module, once for each array class it defines (abi: the structure
     version it was compiled with)."""
@@ -219,8 +228,42 @@ cdef int array_register(type cls, const cc_array_kind *kind, int abi) except -1:
     if not issubclass(cls, RecordArray) or kind == NULL:
         raise _messages.not_array_class_error(cls)
     _array_kinds[<uintptr_t><PyObject *>cls] = <uintptr_t>kind
+    if kind.record.cls != NULL:
+        _record_array_kinds[<uintptr_t>kind.record.cls] = <uintptr_t>kind
     register_record_type(cls)
     _install_columns(cls, kind)
+    return 0
+
+
+cdef const cc_array_kind *array_kind_of_record(type record, size_t itemsize, Py_ssize_t item_base,
+                                               const char *signature) except NULL:
+    """The array kind of compiled record type ``record``, for a module whose records have a
+    field of that record (declared in another module): checked to describe the item this
+    module was compiled against (its size, where the payload starts, the fields), which must
+    lie within every instance of the record."""
+    address = _record_array_kinds.get(<uintptr_t><PyObject *>record)
+    if address is None:
+        raise ImportError(f"{record!r} is not a compiled compact record with record arrays; "
+                          f"rebuild")
+    cdef const cc_array_kind *kind = <const cc_array_kind *><uintptr_t>address
+    if kind.itemsize != itemsize or kind.record.item_base != item_base or \
+            strcmp(kind.record.signature, signature) != 0 or \
+            cc_type_basicsize(<PyTypeObject *>record) < item_base + <Py_ssize_t>itemsize:
+        raise ImportError(f"the nested record {kind.record.qualname.decode('utf-8')} "
+                          f"({kind.record.signature.decode('utf-8')}, {kind.itemsize} bytes) is "
+                          f"not the build this module was compiled against "
+                          f"({signature.decode('utf-8')}, {itemsize} bytes); rebuild")
+    return kind
+
+
+cdef int store_record_payload(const cc_array_kind *kind, char *out, object value,
+                              object where) except -1:
+    """Store the payload of record ``value`` (an instance of the kind's record type, or of a
+    class derived from it: Py_TYPE decides, not __class__; nothing else, no tuple) at out,
+    kind.itemsize bytes: a nested record field's write."""
+    if kind.record.cls == NULL or not PyObject_TypeCheck(value, <PyTypeObject *>kind.record.cls):
+        raise _nested.record_type_error(where, kind.record.qualname.decode("utf-8"), value)
+    memcpy(out, (<char *><PyObject *>value) + kind.record.item_base, kind.itemsize)
     return 0
 
 
@@ -313,9 +356,23 @@ cdef inline object _unpack(const cc_array_kind *kind, const unsigned char *item)
 cdef int _item_eq(const cc_array_kind *kind, const unsigned char *x,
                   const unsigned char *y) except -1:
     """Do two items hold equal records? As the record's == says."""
+    cdef _item_tmp cx, cy
     if kind.record.flags & CC_RECORD_PY_EQ:
         return _unpack(kind, x) == _unpack(kind, y)
-    return kind.record.compare(<const char *>x, <const char *>y) == CC_EQ
+    if not kind.record.flags & CC_RECORD_PY_COMPARE:
+        return kind.record.compare(<const char *>x, <const char *>y) == CC_EQ
+    # The compare runs Python code (a nested record's __eq__), which may resize the arrays x
+    # and y lie in: it compares copies.
+    cx.p = cy.p = NULL
+    try:
+        _tmp_open(&cx, kind.itemsize)
+        _tmp_open(&cy, kind.itemsize)
+        memcpy(cx.p, x, kind.itemsize)
+        memcpy(cy.p, y, kind.itemsize)
+        return kind.record.compare(<const char *>cx.p, <const char *>cy.p) == CC_EQ
+    finally:
+        _tmp_close(&cx)
+        _tmp_close(&cy)
 
 cdef int _check_items(RecordArray a, str where) except -1:
     """Every stored value must be one its kind writes (records imported from a buffer or a

@@ -64,7 +64,7 @@ ctypedef struct cc_field:
     const char *kind             # the kind's name, for messages
     Py_ssize_t offset            # from the start of the object (C compiler's offset)
     Py_ssize_t size
-    const char *format           # the kind's struct code ("i"), for column buffers
+    const char *format           # the kind's buffer code ("i"), for column buffers
     unsigned int flags
     const cc_kind_ops *ops       # the kind's operations (the generated module's)
     PyObject *pyname             # the interned name (str), set at import

@@ -35,6 +35,7 @@ cdef extern from "compactclass/typeslots.h":
 cdef enum:
     CC_RECORD_FROZEN = 1
     CC_RECORD_PY_EQ = 2          # == is not field-wise (eq=False, or __eq__ from the body)
+    CC_RECORD_PY_COMPARE = 4     # compare may run Python code (a nested record's __eq__)
 
 # How two records (or array items) compare over the fields == and ordering use, given pointers
 # to their first stored byte: CC_LT, CC_EQ, CC_GT or CC_UNORDERED (the first field that differs
@@ -65,6 +66,7 @@ cdef Py_hash_t record_hash(const cc_record *rec, object a) except -1
 cdef object record_repr(const cc_record *rec, object a)
 cdef object record_reduce(const cc_record *rec, object a)
 cdef tuple record_values(const cc_record *rec, object a)
+cdef int record_payload_check(const cc_record *rec, char *payload, bint fix) noexcept
 
 cdef cc_arena *new_type_arena(type cls) except NULL
 cdef PyObject *record_alloc(cc_arena *arena, PyTypeObject *t, PyTypeObject *exact,

@@ -348,6 +348,23 @@ cdef tuple record_values(const cc_record *rec, object a):
     return values
 
 
+cdef int record_payload_check(const cc_record *rec, char *payload, bint fix) noexcept:
+    """1 if a field of the record's payload at payload (an item: the record's stored bytes from
+    its first field on) holds bytes its kind never writes, else 0; with fix, every such field
+    is rewritten as its kind would write it. (A nested record field's check: the record's own
+    rules, through its own kinds' C checks.)"""
+    cdef Py_ssize_t k
+    cdef const cc_field *f
+    cdef int found = 0
+    for k in range(rec.nfields):
+        f = &rec.fields[k]
+        if f.ops.check != NULL and f.ops.check(payload + (f.offset - rec.item_base), f.size, fix):
+            found = 1
+            if not fix:
+                break
+    return found
+
+
 cdef object record_richcompare(const cc_record *rec, object a, object b, int op):
     """==, !=, <, <=, >, >= of two records of the same type: field by field over the compare
     fields, as tuples compare (the first field that differs decides; NaN is unordered). Where
