@@ -189,12 +189,13 @@ def test_layout_command_shows_the_nested_fields(built):
                             capture_output=True, text=True, cwd=folder,
                             env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
     assert result.returncode == 0, result.stderr
-    rows = {line.split()[-1]: line.split()[:4] for line in result.stdout.splitlines()[2:]
-            if len(line.split()) == 5}
-    assert rows["seg"] == ["48", "16", "0", "Segment_item"]
-    assert rows["pos"] == ["40", "8", "0", "Point_item"] and rows["sample"][:2] == ["16", "16"]
+    rows = {line.split()[4].rstrip(":"): line.split()[:4] + line.split()[5:]
+            for line in result.stdout.splitlines()[2:] if len(line.split()) == 6}
+    assert rows["seg"] == ["48", "16", "0", "Segment_item", "Segment"]
+    assert rows["pos"] == ["40", "8", "0", "Point_item", "Point"]
+    assert rows["sample"][:2] == ["16", "16"]
     assert result.stdout.splitlines()[1].split() == ["offset", "size", "pad", "C", "type",
-                                                     "field"]
+                                                     "field:", "kind"]
     assert "72 bytes per instance" in result.stdout
 
 
