@@ -15,6 +15,7 @@ an item layout and raises ValueError naming the first difference.
 """
 from __future__ import annotations
 
+import functools
 import re
 import struct
 import sys
@@ -67,8 +68,8 @@ class ItemLayout:
     """The C layout of one array item of a record type."""
 
     qualname: str             # the record's qualified name, for messages
-    fields: tuple             # ItemField, in storage (offset) order
-    declared: tuple           # the same ItemFields in declared order
+    fields: tuple             # ItemField, in storage (offset) order, with presence bitmaps
+    declared: tuple           # the record's fields' ItemFields in declared order
     size: int
     align: int
     signature: str            # RecordSpec.signature_text
@@ -115,6 +116,48 @@ class ItemLayout:
                 return f
         raise KeyError(name)
 
+    # -- values <-> item bytes (the pure runtime: arrays, nested records)
+
+    @functools.cached_property
+    def _codec(self) -> tuple:
+        """(struct, storage position of each declared field, each storage field's declared
+        position or None for a presence bitmap, presence bits as (declared position, byte
+        offset, mask))."""
+        position = {f.name: k for k, f in enumerate(self.declared)}
+        storage_of = tuple(self.fields.index(f) for f in self.declared)
+        declared_of = tuple(position.get(f.name) for f in self.fields)  # (bitmaps: None)
+        bits = tuple((position[f.name], f.offset + f.kind.presence[0], f.kind.presence[1])
+                     for f in self.declared if f.kind.presence is not None)
+        return struct.Struct(self.struct_format), storage_of, declared_of, bits
+
+    @property
+    def presence_bits(self) -> tuple:
+        """(declared position, byte offset in the item, mask) of every optional field."""
+        return self._codec[3]
+
+    def pack(self, values) -> bytes:
+        """The item bytes of converted field values (declared order)."""
+        packer, _, declared_of, bits = self._codec
+        raw = [f.kind.zero if k is None else f.kind.to_struct(values[k])
+               for f, k in zip(self.fields, declared_of)]
+        data = packer.pack(*raw)
+        if not bits:
+            return data
+        out = bytearray(data)
+        for k, at, mask in bits:
+            if values[k] is not None:
+                out[at] |= mask
+        return bytes(out)
+
+    def unpack(self, data, offset: int = 0) -> list:
+        """The field values (declared order) of the item at byte ``offset`` of ``data``: None
+        for an optional field whose bit is clear (its bytes are not read)."""
+        packer, storage_of, _, bits = self._codec
+        stored = packer.unpack_from(data, offset)
+        absent = {k for k, at, mask in bits if not data[offset + at] & mask}
+        return [None if k in absent else f.kind.from_struct(stored[storage_of[k]])
+                for k, f in enumerate(self.declared)]
+
     @property
     def exports_buffer(self) -> bool:
         """False when a field's NumPy type has no PEP 3118 code (datetime64, Kind.pep3118):
@@ -138,7 +181,9 @@ def item_layout(layout: Layout) -> ItemLayout:
     spec = layout.spec
     offsets = layout.item_offsets()
     declared = tuple(ItemField(f, offsets[f.name]) for f in spec.fields)
-    ordered = tuple(sorted(declared, key=lambda f: f.offset))
+    first = min((s.offset for s in layout.slots), default=0)
+    bitmaps = tuple(ItemField(s.field, s.offset - first) for s in layout.presence_slots)
+    ordered = tuple(sorted(declared + bitmaps, key=lambda f: f.offset))
     return ItemLayout(spec.qualname, ordered, declared, layout.item_size, layout.item_align,
                       spec.signature_text)
 

@@ -29,7 +29,7 @@ from .codegen import names
 from .codegen.arrays import has_array
 from .codegen.kinds import BIND_OBJECTS, bound_objects
 from .codegen.functions import binder, fixed_value
-from .layout import compute_layout
+from .layout import compute_layout, place_presence
 from .messages import frozen_setter
 from .pure import arrays as pure_arrays
 from .pure import records as fallback
@@ -472,7 +472,7 @@ def attach_array(cls, info) -> None:
 
 def make_record(user_class, options) -> type:
     """What @compact returns for a declared class."""
-    spec = build_spec(user_class, options)
+    spec = place_presence(build_spec(user_class, options))
     _REGISTRY.setdefault(spec.module, {})[spec.qualname] = spec
     module = _load_compiled(spec, _base_info(spec, user_class))
     if module is not None:

@@ -3,17 +3,25 @@
 Cython lays out a ``cdef class`` as ``PyObject_HEAD`` (16 bytes on 64-bit CPython), then the base
 record's struct (padded to its alignment), then its own attributes in the order they are declared.
 The generator declares a record's own fields in *storage order*: largest alignment first, declared
-order among equals, which leaves no padding between them. Declared order is kept for everything
+order among equals, which leaves no padding between them; a class with optional fields has its
+presence bitmap (kinds.optional) right after its own fields. Declared order is kept for everything
 users see (``__init__``, ``repr``, ``==``, ordering, ``astuple``, ``__match_args__``).
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Optional
 
+from .kinds.optional import OptionalKind, PresenceKind
 from .spec import FieldSpec, RecordSpec
 
-__all__ = ["FieldSlot", "Layout", "compute_layout", "format_layout", "OBJECT_HEADER"]
+__all__ = ["FieldSlot", "Layout", "compute_layout", "format_layout", "place_presence",
+           "OBJECT_HEADER", "PRESENCE_NAME"]
+
+#: the name of a record class's presence bitmap (kinds.optional) in layouts, array items and
+#: their NumPy dtype; a derived class's own bitmap is "__cc_present2__", and so on
+PRESENCE_NAME = "__cc_present__"
 
 OBJECT_HEADER = 16      # ob_refcnt + ob_type on a 64-bit, GIL-enabled CPython
 POINTER = 8
@@ -42,7 +50,8 @@ class Layout:
     """The C layout of one record type."""
 
     spec: RecordSpec
-    slots: tuple              # FieldSlot in storage order, inherited fields first
+    slots: tuple              # FieldSlot in storage order, inherited fields first (with the
+                              # presence bitmaps: FieldSlots whose field is no spec field)
     weakref_offset: Optional[int]
     instance_size: int        # tp_basicsize: what sys.getsizeof reports
     base: Optional["Layout"]
@@ -96,6 +105,16 @@ class Layout:
                 return s
         raise KeyError(name)
 
+    @property
+    def presence_slots(self) -> tuple:
+        """The slots of the presence bitmaps (base classes' first)."""
+        return tuple(s for s in self.slots if isinstance(s.field.kind, PresenceKind))
+
+    @property
+    def own_presence(self) -> Optional[FieldSlot]:
+        """The slot of this class's own presence bitmap, or None."""
+        return self.presence_slots[-1] if optional_fields(self.spec) else None
+
 
 def storage_order(fields) -> list:
     """Largest alignment first, declared order among equals: no padding between fields."""
@@ -119,8 +138,39 @@ def compute_layout(spec: RecordSpec) -> Layout:
         aligned = round_up(offset, f.kind.align)
         slots.append(FieldSlot(f, aligned, aligned - previous_end))
         offset = previous_end = aligned + f.kind.size
+    optional = optional_fields(spec)
+    if optional:
+        depth = sum(1 for s in slots if isinstance(s.field.kind, PresenceKind))
+        name = PRESENCE_NAME if not depth else f"{PRESENCE_NAME[:-2]}{depth + 1}__"
+        kind = PresenceKind((len(optional) + 7) // 8, tuple(f.name for f in optional))
+        slots.append(FieldSlot(FieldSpec(name=name, kind=kind, owner=spec.qualname,
+                                         init=False, repr=False, compare=False),
+                               offset, 0))
+        offset = previous_end = offset + kind.size
     # The struct contains PyObject_HEAD's pointers, so it is padded to 8.
     return Layout(spec, tuple(slots), weakref_offset, round_up(offset, POINTER), base)
+
+
+def optional_fields(spec: RecordSpec) -> tuple:
+    """The class's own optional fields, in declared order: field k has bit k % 8 of byte
+    k // 8 of its presence bitmap."""
+    return tuple(f for f in spec.own_fields if isinstance(f.kind, OptionalKind))
+
+
+def place_presence(spec: RecordSpec) -> RecordSpec:
+    """The spec whose own optional fields hold their placed kinds (OptionalKind.placed): where
+    their bits lie follows from the layout, which only the sizes of the fields decide."""
+    optional = optional_fields(spec)
+    if not optional:
+        return spec
+    layout = compute_layout(spec)
+    bitmap = layout.own_presence
+    placed = {}
+    for k, f in enumerate(optional):
+        delta = bitmap.offset + k // 8 - layout.slot(f.name).offset
+        placed[f.name] = dataclasses.replace(f, kind=f.kind.placed(delta, 1 << (k % 8)))
+    own = tuple(placed.get(f.name, f) for f in spec.own_fields)
+    return dataclasses.replace(spec, fields=spec.fields[:len(spec.fields) - len(own)] + own)
 
 
 def format_layout(layout: Layout) -> str:
@@ -129,7 +179,10 @@ def format_layout(layout: Layout) -> str:
     gc = "" if spec.gc_free else f", plus CPython's {GC_HEADER}-byte GC header (GC-tracked)"
     items = (f"{layout.item_size} bytes per array item" if spec.plain_data
              else "no record arrays (object fields)")
-    rows = [(s.offset, s.size, s.padding, s.field.kind.c_type, f"{s.field.name}: {s.field.kind}")
+    rows = [(s.offset, s.size, s.padding, s.field.kind.c_type,
+             f"{s.field.name}: {s.field.kind}" + (f" ({', '.join(s.field.kind.fields)})"
+                                                 if isinstance(s.field.kind, PresenceKind)
+                                                 else ""))
             for s in layout.slots]
     if layout.weakref_offset is not None:
         rows.append((layout.weakref_offset, POINTER, 0, "PyObject*", "__weakref__"))

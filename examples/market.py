@@ -4,10 +4,12 @@
     python examples/market.py
 
 A trade carries a timestamp, a symbol stored inline, an enum side, a price, a quantity and an
-venue.
+optional venue.
 """
 import datetime
 import enum
+from typing import Optional
+
 from compactclass import Str, compact, f64, u16, u32
 
 
@@ -23,7 +25,7 @@ class Trade:
     side: Side                     # stored as the smallest integer holding every member
     price: f64
     qty: u32
-    venue: u16 = 0                 # (Optional[u16], a presence bit, is not supported yet)
+    venue: Optional[u16] = None    # a presence bit in the record; None when clear
 
 
 def main():
@@ -36,7 +38,7 @@ def main():
     print("compiled:", compactclass.is_compiled(Trade), "| bytes:", sys.getsizeof(t),
           "| GC-tracked:", gc.is_tracked(t))
     t.venue = 7
-    day = Trade.Array([t, (t.ts, "INIT", Side.SELL, 99.5, 10, 0)])
+    day = Trade.Array([t, (t.ts, "INIT", Side.SELL, 99.5, 10, None)])
     print(day[1], "| bytes per trade in an array:", day.itemsize)
     try:
         t.symbol = "TOO-LONG-SYMBOL"

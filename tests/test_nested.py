@@ -20,7 +20,7 @@ import pytest
 import compactclass
 from compactclass import _records
 
-from conftest import fallback_of
+from conftest import build_consumer, fallback_of
 
 np = pytest.importorskip("numpy")
 
@@ -536,26 +536,8 @@ def move(Body b, int dx):
 
 
 def test_cython_reads_nested_fields_at_c_level(built, tmp_path):
-    from Cython.Build import cythonize
-    from setuptools import Extension
-    from setuptools.dist import Distribution
-
     folder = os.path.dirname(built.outer.__file__)
-    source = tmp_path / "nested_consumer.pyx"
-    source.write_text(CONSUMER)
-    includes = compactclass.get_include()
-    ext = Extension("nested_consumer", [str(source)], include_dirs=includes)
-    modules = cythonize([ext], include_path=[folder, *includes], quiet=True)
-    dist = Distribution({"name": "nested_consumer", "ext_modules": modules,
-                         "script_args": ["build_ext", "--build-lib", str(tmp_path),
-                                         "--build-temp", str(tmp_path / "tmp")]})
-    dist.parse_command_line()
-    dist.run_commands()
-    sys.path.insert(0, str(tmp_path))
-    try:
-        import nested_consumer
-    finally:
-        sys.path.remove(str(tmp_path))
+    nested_consumer = build_consumer("nested_consumer", CONSUMER, folder, tmp_path)
     P, Body = built.inner.Point, built.outer.Body
     b = Body(P(3, 4), built.outer.Segment(P(0, 0), P(0, 2)))
     assert nested_consumer.pos_x(b) == 2003

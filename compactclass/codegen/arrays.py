@@ -42,7 +42,9 @@ def has_array(spec: RecordSpec) -> bool:
 # --------------------------------------------------------------------------- .pxd
 
 def _has_padding(spec: RecordSpec) -> bool:
-    return any(f is None for _, f, _ in item_layout(compute_layout(spec)).pieces())
+    """Whether an item has bytes no field store writes: padding, presence bitmaps."""
+    item = item_layout(compute_layout(spec))
+    return any(f is None for _, f, _ in item.pieces()) or bool(item.presence_bits)
 
 
 def array_pxd_header(specs) -> list:
@@ -131,7 +133,7 @@ def func_pack(spec: RecordSpec, item: ItemLayout) -> list:
             f"_cc_values = _cc_a.array_field_values(_cc_value, {len(item.declared)}, "
             f"{spec.name})"]
     if _has_padding(spec):
-        body.append("_cc_memset(&_cc_item, 0, sizeof(_cc_item))  # padding is part of pickles")
+        body.append("_cc_memset(&_cc_item, 0, sizeof(_cc_item))  # padding and presence bits")
     body += [f.kind.store(f"_cc_item.{f.name}", f"_cc_values[{i}]", _where(spec, f.field))
              for i, f in enumerate(item.declared)]
     body += [f"(<{n['item']} *>_cc_out)[0] = _cc_item", "return 0"]

@@ -67,6 +67,12 @@ def _functions(kind) -> list:
         if fix is not None:
             lines += [f"{INDENT}if _cc_fix:", f"{INDENT * 2}{fix}"]
         lines.append(f"{INDENT}return 1")
+    if kind.presence is not None:
+        delta, mask = kind.presence
+        lines += ["",
+                  f"cdef void {names.PREFIX}copy_{i}(char *_cc_d, const char *_cc_s, "
+                  f"Py_ssize_t _cc_n) noexcept:",
+                  f"{INDENT}_cc_k.cc_copy_optional(_cc_d, _cc_s, {delta}, {mask}, _cc_n)"]
     return lines
 
 
@@ -88,5 +94,7 @@ def kind_ops_pyx(specs) -> tuple:
         setup += [f"{ops}.name = {c_bytes(kind.name)}",
                   f"{ops}.load = {names.PREFIX}load_{i}",
                   f"{ops}.store = {names.PREFIX}store_{i}",
-                  f"{ops}.check = {check}"]
+                  f"{ops}.check = {check}",
+                  f"{ops}.copy = "
+                  f"{names.PREFIX + 'copy_' + i if kind.presence is not None else 'NULL'}"]
     return lines[:-2], setup

@@ -56,6 +56,14 @@ def pxd_class(spec: RecordSpec, layout: Layout) -> list:
     for f in storage_order(spec.own_fields):
         lines.append(f"{INDENT}cdef {f.kind.c_declaration(names.c_member(f))}  # {f.kind.name}, "
                      f"offset {layout.slot(f.name).offset}")
+    bitmap = layout.own_presence
+    if bitmap is not None:
+        lines.append(f"{INDENT}# presence bits of the optional fields (None where clear):")
+        for k, name in enumerate(bitmap.field.kind.fields):
+            byte = "" if bitmap.size == 1 else f"[{k // 8}]"
+            lines.append(f"{INDENT}#   {name}: {bitmap.field.name}{byte} & {1 << (k % 8)}")
+        lines.append(f"{INDENT}cdef {bitmap.field.kind.c_declaration(names.c_member(bitmap.field))}"
+                     f"  # offset {bitmap.offset}")
     if len(lines) == 2:
         lines.append(f"{INDENT}pass")
     return lines

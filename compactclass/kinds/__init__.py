@@ -17,8 +17,9 @@ from __future__ import annotations
 import typing
 from typing import Optional
 
-from . import enums, numbers, objects, records, strings, times
+from . import enums, numbers, objects, optional, records, strings, times
 from .base import Kind
+from ..errors import DeclarationError
 
 __all__ = ["Kind", "kind_of_annotation", "kind_named", "register_family", "supported_text",
            "SUPPORTED_TYPES_TEXT"]
@@ -30,7 +31,8 @@ FAMILIES = (enums, numbers, strings, times, records)
 #: the family of annotations no other family claims: object fields
 CATCH_ALL = objects
 
-SUPPORTED_TYPES_TEXT = "; ".join(family.SUPPORTED_TEXT for family in FAMILIES + (CATCH_ALL,))
+SUPPORTED_TYPES_TEXT = "; ".join(family.SUPPORTED_TEXT for family in
+                                 FAMILIES + (optional, CATCH_ALL))
 
 _BY_NAME = {name: kind for family in FAMILIES + (CATCH_ALL,)
             for name, kind in family.KINDS.items()}
@@ -47,7 +49,7 @@ def register_family(family) -> None:
 
 def supported_text() -> str:
     """The field types every registered family supports, for the unsupported-type error."""
-    return "; ".join(family.SUPPORTED_TEXT for family in FAMILIES + (CATCH_ALL,))
+    return "; ".join(family.SUPPORTED_TEXT for family in FAMILIES + (optional, CATCH_ALL))
 
 
 def kind_of_annotation(annotation) -> Optional[Kind]:
@@ -64,9 +66,14 @@ def kind_of_annotation(annotation) -> Optional[Kind]:
     if inner is not None:
         kind = kind_of_annotation(inner)
         if kind is not None and kind.plain_data:
-            # Optional of an inline kind needs a presence bit (not there yet), and must not
-            # quietly become an object field, which would cost the record its arrays
-            return None
+            # an inline value and a presence bit (an object field would cost the record its
+            # arrays); a nested record has no bit of its own to spare
+            if kind.nested_specs:
+                raise DeclarationError(
+                    f"Optional[{kind.name}]: an optional nested record is not supported (its "
+                    f"fields are stored inline); declare the nested record's fields Optional, "
+                    f"or annotate the field with the nested record alone")
+            return optional.optional_kind(kind)
     return CATCH_ALL.kind_of(annotation)
 
 
@@ -74,7 +81,7 @@ def kind_named(name: str) -> Kind:
     """The kind of a field signature entry ("i32"); KeyError if there is none. A family that
     makes kinds from parameters (``Str[8]``) adds them to its KINDS as they are made."""
     if name not in _BY_NAME:
-        for family in FAMILIES:
+        for family in FAMILIES + (optional,):
             if name in family.KINDS:
                 return family.KINDS[name]
     return _BY_NAME[name]

@@ -124,6 +124,9 @@ class Kind:
     #: and timedelta64 have no buffer code): compiled arrays holding the kind export no buffer
     #: then, and NumPy views them through ``__array__`` (zero-copy, numpy_code dtypes)
     pep3118: bool = True
+    #: (distance in bytes from the value to its presence byte, bit mask) of an optional field
+    #: placed in a record (kinds.optional); None for every other kind
+    presence = None
     #: the lines a ``.pyi`` stub needs for :attr:`pyi_type` ("import datetime")
     pyi_imports: tuple = ()
 
@@ -222,6 +225,10 @@ class Kind:
     def c_lvalue(self, pointer: str) -> str:
         """The C lvalue of the value stored at ``pointer`` (a ``char *`` expression)."""
         return f"(<{self.c_type} *>({pointer}))[0]"
+
+    def c_address(self, lvalue: str) -> str:
+        """A ``char *`` expression pointing at the value in C lvalue ``lvalue``."""
+        return f"(<char *>&({lvalue}))"
 
     def c_offset(self, member: str, obj: str) -> tuple:
         """(Cython statements, expression): the offset at which the C compiler placed struct

@@ -37,7 +37,6 @@ type: the declaration's annotation does not evaluate (a ``DeclarationError``).
 from __future__ import annotations
 
 import hashlib
-import struct
 
 from .base import Kind
 from .messages import type_error
@@ -81,11 +80,8 @@ class RecordKind(Kind):
         digest = hashlib.sha256(self._canonical.encode()).hexdigest()[:8]
         self.ident = f"rec_{spec.name}_{digest}"
         self._kind_pointer = f"{_PREFIX}nested_{self.ident}"
-        self._struct = struct.Struct(item.struct_format)
         # R's fields as R's own class reads them (a subclass cannot override them)
         self._getters = [getattr(record, f.name).__get__ for f in spec.fields]
-        self._storage_of = [item.declared.index(f) for f in item.fields]   # storage -> declared
-        self._declared_of = [item.fields.index(f) for f in item.declared]  # declared -> storage
         self._checked = [f for f in item.fields
                          if type(f.kind).invalid_stored is not Kind.invalid_stored]
         self._canonicalised = [f for f in item.fields
@@ -125,14 +121,10 @@ class RecordKind(Kind):
         raise record_type_error(where, self.name, value)
 
     def to_struct(self, value) -> bytes:
-        values = self._values(value)
-        return self._struct.pack(*[f.kind.to_struct(values[k])
-                                   for f, k in zip(self.item.fields, self._storage_of)])
+        return self.item.pack(self._values(value))
 
     def from_struct(self, value: bytes):
-        stored = self._struct.unpack(value)
-        return self.info.restore(tuple(f.kind.from_struct(stored[k])
-                                       for f, k in zip(self.item.declared, self._declared_of)))
+        return self.info.restore(tuple(self.item.unpack(value)))
 
     def _inner_column(self, column: bytes, f) -> bytes:
         """Inner field f's bytes of every value in column."""

@@ -101,6 +101,9 @@ class CharsKind(Kind):
         # to one, and so does this
         return f"(<char *>({pointer}))"
 
+    def c_address(self, lvalue: str) -> str:
+        return f"(<char *>({lvalue}))"
+
     def compare(self, a: str, b: str) -> str:
         return f"_cc_strings.compare_chars({a}, {b}, {self.size})"
 

@@ -105,7 +105,8 @@ class ItemCodec:
         self.what, self.size = info.what, item.size
         self.struct = struct.Struct(item.struct_format)
         self.storage_of = [item.fields.index(f) for f in item.declared]    # declared -> storage
-        self.declared_of = [item.declared.index(f) for f in item.fields]   # storage -> declared
+        self.declared_of = [item.declared.index(f) if f in item.declared else None
+                            for f in item.fields]               # storage -> declared (bitmaps: None)
         self.converters = [functools.partial(f.kind.convert, spec.where(f.name))
                            for f in item.declared]
         self.read_fields = operator.attrgetter(*(f.name for f in item.declared))
@@ -116,13 +117,14 @@ class ItemCodec:
         if spec.options.eq and "__eq__" not in spec.user_specials:
             self.compare_positions = [item.fields.index(item.field(f.name))
                                       for f in spec.compare_fields]
-        # kinds whose struct value is not the value users see (storage order / declared order)
-        self.to_struct = [f.kind.to_struct for f in item.fields]
-        self.from_struct = [f.kind.from_struct for f in item.declared]
-        self.from_stored = [f.kind.from_struct for f in item.fields]
-        self.translated = any(type(f.kind).to_struct is not Kind.to_struct or
-                              type(f.kind).from_struct is not Kind.from_struct
-                              for f in item.fields)
+        # values are translated (ItemLayout.pack/unpack) where a kind's struct value is not
+        # the value users see, or an optional field's presence bit decides it
+        self.translated = bool(item.presence_bits) or any(
+            type(f.kind).to_struct is not Kind.to_struct or
+            type(f.kind).from_struct is not Kind.from_struct for f in item.fields)
+        # declared positions of the fields == compares, for translated values
+        self.compare_declared = [item.declared.index(item.field(f.name))
+                                 for f in spec.compare_fields]
         # the fields whose stored bytes are not always written as their kind writes them
         self.canonical_fields = [f for f in item.fields
                                  if type(f.kind).canonical_bytes is not Kind.canonical_bytes]
@@ -146,27 +148,25 @@ class ItemCodec:
             values = [convert(v) for convert, v in zip(self.converters, value)]
         else:
             raise messages.value_error(record, value)
-        raw = [values[k] for k in self.declared_of]
         if self.translated:
-            raw = [to_struct(v) for to_struct, v in zip(self.to_struct, raw)]
-        return self.struct.pack(*raw)
+            return self.item.pack(values)
+        return self.struct.pack(*[values[k] for k in self.declared_of])
 
     def unpack(self, data, offset: int = 0):
         """A new record holding the item at byte offset of data."""
-        stored = self.struct.unpack_from(data, offset)
-        values = [stored[k] for k in self.storage_of]
         if self.translated:
-            values = [from_struct(v) for from_struct, v in zip(self.from_struct, values)]
-        return self.make_record(values)
+            return self.make_record(self.item.unpack(data, offset))
+        stored = self.struct.unpack_from(data, offset)
+        return self.make_record([stored[k] for k in self.storage_of])
 
     def items_equal(self, a: bytes, b: bytes) -> bool:
         """Do two items hold equal records (as the record's == says)?"""
         if self.compare_positions is None:
             return self.unpack(a) == self.unpack(b)
-        va, vb = self.struct.unpack(a), self.struct.unpack(b)
         if self.translated:     # compare the values users see (a nested record's, not bytes)
-            va, vb = ([convert(v) for convert, v in zip(self.from_stored, values)]
-                      for values in (va, vb))
+            va, vb = self.item.unpack(a), self.item.unpack(b)
+            return all(va[k] == vb[k] for k in self.compare_declared)
+        va, vb = self.struct.unpack(a), self.struct.unpack(b)
         return all(va[k] == vb[k] for k in self.compare_positions)
 
     def pickle_bytes(self, data) -> bytes:
@@ -553,27 +553,30 @@ class PureColumn:
         return len(self.array)
 
     def _get(self, i):
-        kind = self._field.kind
-        return kind.from_struct(struct.unpack_from(kind.struct_code, self.array._data,
-                                                   i * self._codec.size + self._field.offset)[0])
+        return _read_field(self._field.kind, self.array._data,
+                           i * self._codec.size + self._field.offset)
 
-    def _values(self, limit=None):
-        """The field of every record (of the first limit), from one copy of the storage:
-        nothing that runs meanwhile (the GC) can change what is read."""
+    def _values(self, positions=None, limit=None):
+        """The field of the records at positions (every record, or the first limit), from one
+        copy of the storage: nothing that runs meanwhile (the GC) can change what is read."""
         data, size = bytes(self.array._data), self._codec.size
         count = len(data) // size if limit is None else min(len(data) // size, limit)
         kind, offset = self._field.kind, self._field.offset
-        return [kind.from_struct(struct.unpack_from(kind.struct_code, data, i * size + offset)[0])
-                for i in range(count)]
+        return [_read_field(kind, data, i * size + offset)
+                for i in (range(count) if positions is None else positions) if i < count]
 
     def _put(self, i, value):
-        kind = self._field.kind
-        struct.pack_into(kind.struct_code, self.array._data,
-                         i * self._codec.size + self._field.offset, kind.to_struct(value))
+        kind, data = self._field.kind, self.array._data
+        at = i * self._codec.size + self._field.offset
+        struct.pack_into("=" + kind.struct_code, data, at, kind.to_struct(value))
+        if kind.presence is not None:
+            delta, mask = kind.presence
+            data[at + delta] = data[at + delta] | mask if value is not None else \
+                data[at + delta] & ~mask
 
     def __getitem__(self, index):
         if isinstance(index, slice):
-            return [self._get(i) for i in range(*_fit_slice(index, self))]
+            return self._values(range(*_fit_slice(index, self)))
         return self._get(_item_index(index, self, self._codec.what))
 
     def __setitem__(self, index, value):
@@ -601,7 +604,7 @@ class PureColumn:
         return self._values()
 
     def __repr__(self):
-        shown = self._values(REPR_VALUES)
+        shown = self._values(limit=REPR_VALUES)
         return messages.column_repr(self.where, self._field.kind.name, len(self), shown)
 
     def __array__(self, dtype=None, copy=None):
@@ -610,6 +613,14 @@ class PureColumn:
         # bytearray (which then refuses to resize), as the compiled column's buffer is
         return numpy_records(numpy, self.array._data, self._codec.item, dtype, copy,
                              self._field.name)
+
+
+def _read_field(kind, data, at: int):
+    """The value of a field of ``kind`` stored at byte ``at`` of data (None where an optional
+    field's presence bit is clear)."""
+    if kind.presence is not None and not data[at + kind.presence[0]] & kind.presence[1]:
+        return None
+    return kind.from_struct(struct.unpack_from("=" + kind.struct_code, data, at)[0])
 
 
 # --------------------------------------------------------------------------- foreign self

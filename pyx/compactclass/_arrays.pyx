@@ -34,11 +34,11 @@ from cpython.buffer cimport PyObject_GetBuffer, PyBuffer_Release, PyBUF_SIMPLE, 
     PyBUF_ND, PyBUF_STRIDES, PyBUF_C_CONTIGUOUS, PyBUF_F_CONTIGUOUS, PyBUF_ANY_CONTIGUOUS
 from cpython.bytes cimport PyBytes_FromStringAndSize, PyBytes_AS_STRING
 from cpython.mem cimport PyMem_Malloc, PyMem_Free, PyMem_RawMalloc, PyMem_RawRealloc, \
-    PyMem_RawFree
+    PyMem_RawFree, PyMem_Calloc
 from cpython.number cimport PyNumber_AsSsize_t, PyIndex_Check
 from cpython.object cimport PyObject_LengthHint, PyObject_TypeCheck
 from cpython.slice cimport PySlice_Unpack, PySlice_AdjustIndices
-from libc.string cimport memcpy, memmove, strcmp
+from libc.string cimport memcpy, memmove, memset, strcmp
 from libc.stdint cimport uintptr_t
 from cpython.object cimport PyObject, PyTypeObject
 from compactclass._kinds cimport cc_field, CC_EQ
@@ -995,10 +995,19 @@ cdef class RecordColumn:
     cdef object _get(self, Py_ssize_t i):
         return self.field.ops.load(<const char *>self._field(i), self.field.size)
 
-    cdef int _convert(self, object value, unsigned char *out) except -1:
-        """Check value as the record's constructor does and store it at out (field.size
-        bytes)."""
-        return self.field.ops.store(<char *>out, self.field.size, value, <object>self.field.where)
+    cdef int _convert(self, object value, unsigned char *item) except -1:
+        """Check value as the record's constructor does and store it in the scratch item at
+        item (itemsize bytes: an optional field's store writes its presence bit there too)."""
+        return self.field.ops.store(<char *>item + self.offset, self.field.size, value,
+                                    <object>self.field.where)
+
+    cdef void _put(self, Py_ssize_t i, const unsigned char *item) noexcept:
+        """Copy the field's value from scratch item ``item`` into record i."""
+        cdef const char *src = <const char *>item + self.offset
+        if self.field.ops.copy != NULL:
+            self.field.ops.copy(<char *>self._field(i), src, self.field.size)
+        else:
+            memcpy(self._field(i), src, <size_t>self.field.size)
 
     def __len__(self):
         return _len(self.array)
@@ -1020,14 +1029,15 @@ cdef class RecordColumn:
 
     def __setitem__(self, index, value):
         cdef Py_ssize_t start, stop, step, count, k, n
-        cdef size_t size = <size_t>self.field.size
+        cdef size_t size = self.array.kind.itemsize
         cdef _item_tmp one
         cdef unsigned char *converted
         if PyIndex_Check(index):
             _tmp_open(&one, size)
             try:
+                memset(one.p, 0, size)
                 self._convert(value, one.p)
-                memcpy(self._field(_index(self.array, index)), one.p, size)
+                self._put(_index(self.array, index), one.p)
             finally:
                 _tmp_close(&one)
             return
@@ -1035,7 +1045,9 @@ cdef class RecordColumn:
             _index_type_error(self.array, index)
         values = list(value)
         n = len(values)
-        converted = <unsigned char *>PyMem_Malloc(<size_t>max(n, 1) * size)
+        if <size_t>n > PY_SSIZE_T_MAX // size:
+            raise MemoryError()
+        converted = <unsigned char *>PyMem_Calloc(<size_t>max(n, 1), size)
         if converted == NULL:
             raise MemoryError()
         try:
@@ -1045,7 +1057,7 @@ cdef class RecordColumn:
             if count != n:
                 raise _messages.column_length_error(self.where, n, count)
             for k in range(count):
-                memcpy(self._field(start + k * step), converted + size * k, size)
+                self._put(start + k * step, converted + size * k)
         finally:
             PyMem_Free(converted)
 

@@ -14,6 +14,7 @@ from libc.stdint cimport (int8_t, int16_t, int32_t, int64_t, uint8_t, uint16_t, 
                           INT32_MAX, INT64_MIN, INT64_MAX, UINT8_MAX, UINT16_MAX, UINT32_MAX,
                           UINT64_MAX)
 from libc.math cimport isinf
+from libc.string cimport memcpy, memset
 
 cdef extern from "Python.h":
     bint PyUnicode_CheckExact(object o)
@@ -40,17 +41,21 @@ ctypedef object (*cc_load_fn)(const char *p, Py_ssize_t size)
 ctypedef int (*cc_store_fn)(char *p, Py_ssize_t size, object value, object where) except -1
 # 1 if the stored bytes are not a value the kind writes; with fix, rewrite them as it would
 ctypedef int (*cc_check_fn)(char *p, Py_ssize_t size, bint fix) noexcept
+# copy a value stored at src (by store, inside an item-sized buffer) to dst
+ctypedef void (*cc_copy_fn)(char *dst, const char *src, Py_ssize_t size) noexcept
 
 ctypedef struct cc_kind_ops:
     const char *name             # the kind's name: "i32"
     cc_load_fn load
     cc_store_fn store            # converts and checks; writes p only once the value is valid
     cc_check_fn check            # NULL: every byte pattern is a value
+    cc_copy_fn copy              # NULL: the value is its size bytes (memcpy); an optional
+                                 # field's copies its presence bit too
 
 # The version of every struct here and in _records.pxd/_arrays.pxd: a generated module passes
 # the value it was compiled with, and the runtime refuses another (bump on any change).
 cdef enum:
-    CC_RUNTIME_ABI = 5
+    CC_RUNTIME_ABI = 6
 
 # One field of a record: static data of the generated module, completed at import.
 cdef enum:
@@ -203,3 +208,31 @@ cdef inline int order_objects(object a, object b) except -2:
             (PyBytes_CheckExact(a) and PyBytes_CheckExact(b)):
         return CC_EQ if a == b else (CC_LT if a < b else CC_GT)
     return order_python(a, b)
+
+
+# ---- optional inline fields (compactclass.kinds.optional): a value plus a presence bit in the
+# byte delta bytes from it
+
+cdef inline bint cc_present(const char *value, Py_ssize_t delta, uint8_t mask) noexcept:
+    return ((<const uint8_t *>(value + delta))[0] & mask) != 0
+
+cdef inline bint cc_store_absent(object v, char *value, Py_ssize_t delta, uint8_t mask,
+                                 Py_ssize_t size) noexcept:
+    """Store None (a clear bit, zero value bytes) if v is None; False for any other value."""
+    if v is not None:
+        return False
+    memset(value, 0, size)
+    (<uint8_t *>(value + delta))[0] &= <uint8_t>~mask
+    return True
+
+cdef inline void cc_set_present(char *value, Py_ssize_t delta, uint8_t mask) noexcept:
+    (<uint8_t *>(value + delta))[0] |= mask
+
+cdef inline void cc_copy_optional(char *dst, const char *src, Py_ssize_t delta, uint8_t mask,
+                                  Py_ssize_t size) noexcept:
+    """Copy a value and its presence bit (both pointers lie inside whole items)."""
+    memcpy(dst, src, size)
+    if cc_present(src, delta, mask):
+        cc_set_present(dst, delta, mask)
+    else:
+        (<uint8_t *>(dst + delta))[0] &= <uint8_t>~mask
