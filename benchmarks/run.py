@@ -25,6 +25,7 @@ from pathlib import Path
 import build
 import paths
 import report
+import trades
 from suite import CONTENDER_BY_KEY, CONTENDERS, REFERENCES, SCHEMA_BY_KEY, SCHEMAS
 from worker import MARKER
 
@@ -221,6 +222,19 @@ def _read(path: str) -> str:
 
 # ---------------------------------------------------------------- main
 
+def trades_section(config: dict) -> str:
+    """The report's section on market-data trades (benchmarks/trades.py): a timestamp, an
+    8-character symbol, an enum, a float and an int per record, side by side."""
+    n = config["n"]
+    results, skipped = trades.measure(n, config["repeats"])
+    return "\n".join(["", f"## Trades: (datetime, 8-character symbol, IntEnum, float, int), "
+                           f"{n:,} live per contender", "",
+                       "Values as a feed parser makes them (fresh objects, distinct symbols); "
+                       "RSS growth divided by n, so the `str` objects a record keeps count. "
+                       f"Medians of {config['repeats']}; `python benchmarks/trades.py` runs "
+                       "this section alone.", "", *trades.table(results, skipped), ""])
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     if args.list:
@@ -245,6 +259,9 @@ def main(argv=None) -> int:
     out = Path(config["out"])
     out.mkdir(parents=True, exist_ok=True)
     text = report.markdown(meta, results)
+    if not (args.only or args.schema):
+        _say("trades: the mixed-kind record of benchmarks/trades.py, every contender\n")
+        text += trades_section(config)
     (out / "latest.md").write_text(text)
     report.write_json(out / "latest.json", meta, results)
     chart_problem = None if args.no_chart else report.write_chart(out / "latest.png", meta, results)

@@ -176,29 +176,42 @@ def run_one(label: str, setup: str, n: int, repeats: int):
     return json.loads(line[len("RESULT "):]), None
 
 
+def measure(n: int, repeats: int) -> tuple:
+    """({label: {"bytes", "construct", "read"}}, {label: why it was skipped}) for every
+    contender, each in its own process."""
+    build_compact()
+    results, skipped = {}, {}
+    for label, setup in CONTENDERS.items():
+        result, error = run_one(label, setup, n, repeats)
+        if result is None:
+            skipped[label] = error
+        else:
+            results[label] = result
+    return results, skipped
+
+
+def table(results: dict, skipped: dict) -> list:
+    """A markdown table of the results, with ratios to ``@dataclass(slots=True)``."""
+    slots = results.get("dataclass(slots=True)")
+    lines = ["| trade record | RSS bytes/trade | vs slots | construct ns | vs slots | "
+             "read symbol ns | vs slots |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for label, r in results.items():
+        ratios = [r[k] / slots[k] if slots else float("nan")
+                  for k in ("bytes", "construct", "read")]
+        lines.append(f"| {label} | {r['bytes']:.1f} | {ratios[0]:.2f}x | {r['construct']:.1f} | "
+                     f"{ratios[1]:.2f}x | {r['read']:.1f} | {ratios[2]:.2f}x |")
+    lines += [f"| {label} | skipped: {why} | | | | | |" for label, why in skipped.items()]
+    return lines
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args(argv)
-    build_compact()
     print(f"{args.n:,} trades per contender, Python {sys.version.split()[0]}, medians of "
           f"{args.repeats}")
-    results = {}
-    for label, setup in CONTENDERS.items():
-        result, error = run_one(label, setup, args.n, args.repeats)
-        if result is None:
-            print(f"  {label:<26} skipped: {error}")
-            continue
-        results[label] = result
-    slots = results.get("dataclass(slots=True)")
-    print(f"  {'':<26} {'bytes/trade':>12} {'vs slots':>9} {'construct ns':>13} {'vs slots':>9} "
-          f"{'read symbol ns':>15} {'vs slots':>9}")
-    for label, r in results.items():
-        ratios = [r[k] / slots[k] if slots else float("nan")
-                  for k in ("bytes", "construct", "read")]
-        print(f"  {label:<26} {r['bytes']:>12.1f} {ratios[0]:>8.2f}x {r['construct']:>13.1f} "
-              f"{ratios[1]:>8.2f}x {r['read']:>15.1f} {ratios[2]:>8.2f}x")
+    print("\n".join(table(*measure(args.n, args.repeats))))
     return 0
 
 
