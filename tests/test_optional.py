@@ -330,6 +330,12 @@ def test_array_items_and_columns_keep_the_bits(m):
     assert a.count(m.Quote()) == 1 and a.index(m.Quote()) == 1
 
 
+def test_the_bitmap_is_no_column(m):
+    a = m.Deeper.Array([m.Deeper(1.5, level=2)])
+    for name in ("__cc_present__", "__cc_present2__"):
+        with pytest.raises(AttributeError, match=f"Deeper has no field '{name}'"):
+            a.column(name)
+
 def test_numpy_sees_values_and_the_bitmap(m):
     a = m.Quote.Array([(1.5, None, 7), (None, 3, None)])
     view = np.asarray(a)
