@@ -111,7 +111,8 @@ class ItemLayout:
                 "offsets": [f.offset for f in self.fields], "itemsize": self.size}
 
     def field(self, name: str) -> ItemField:
-        for f in self.fields:
+        """The record's field ``name`` (a presence bitmap is no field)."""
+        for f in self.declared:
             if f.name == name:
                 return f
         raise KeyError(name)

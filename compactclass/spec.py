@@ -22,7 +22,7 @@ __all__ = ["FieldSpec", "Options", "RecordSpec", "field", "FieldInfo", "build_sp
            "GENERATOR_VERSION"]
 
 # Bumped whenever generated code changes shape, so builds from an older generator count as stale.
-GENERATOR_VERSION = 11
+GENERATOR_VERSION = 12
 
 OPTION_NAMES = ("init", "repr", "eq", "order", "unsafe_hash", "frozen", "match_args", "kw_only",
                 "weakref_slot")

@@ -298,6 +298,19 @@ def test_init_false_and_zeros_read_as_none(m):
     assert list(z) == [m.Quote()] * 3 and list(z.size) == [None] * 3
 
 
+def test_a_set_bit_over_an_enum_code_without_member_is_none_everywhere(module):
+    """Code 0 of an enum that has no member of code 0 reads as None with the bit set too
+    (a buffer can hold that): such a record equals the record holding None, in both modes."""
+    for cls in both(module, "Every"):
+        raw = bytearray(cls.Array([cls(1)]).tobytes())
+        at = cls.Array([cls(1)]).__array__().dtype.fields["__cc_present__"][1]
+        raw[at] |= 2                                 # side's bit (Side has no code 0)
+        a = cls.Array.frombuffer(bytes(raw))
+        assert a[0].side is None and list(a.side) == [None]
+        assert a[0] == cls(1) and not a[0] != cls(1)
+        assert a.count(cls(1)) == 1 and a == cls.Array([cls(1)])
+
+
 # --------------------------------------------------------------------------- arrays
 
 def test_array_items_and_columns_keep_the_bits(m):
@@ -316,6 +329,12 @@ def test_array_items_and_columns_keep_the_bits(m):
     assert a[1] == m.Quote()
     assert a.count(m.Quote()) == 1 and a.index(m.Quote()) == 1
 
+
+def test_the_bitmap_is_no_column(m):
+    a = m.Deeper.Array([m.Deeper(1.5, level=2)])
+    for name in ("__cc_present__", "__cc_present2__"):
+        with pytest.raises(AttributeError, match=f"Deeper has no field '{name}'"):
+            a.column(name)
 
 def test_numpy_sees_values_and_the_bitmap(m):
     a = m.Quote.Array([(1.5, None, 7), (None, 3, None)])

@@ -156,8 +156,16 @@ class OptionalKind(Kind):
                 f"{self.size}): {self.inner.store_at(pointer, value, where)}; "
                 f"_cc_k.cc_set_present({pointer}, {delta}, {mask})")
 
+    def _holds_value(self, pointer: str) -> str:
+        """Whether the field at pointer reads as a value, not None: its bit is set and, where
+        T's zero is None (an enum with no member of code 0), its bytes are not all zero (a
+        buffer can set the bit over them)."""
+        if self.inner.zero is not None:
+            return self._present(pointer)
+        return f"({self._present(pointer)} and _cc_k.cc_nonzero({pointer}, {self.size}))"
+
     def compare_at(self, a: str, b: str) -> str:
-        pa, pb = self._present(a), self._present(b)
+        pa, pb = self._holds_value(a), self._holds_value(b)
         return (f"(({self.inner.compare_at(a, b)}) if ({pa} and {pb}) else "
                 f"(_cc_k.CC_EQ if {pa} == {pb} else _cc_k.CC_PY))")
 

@@ -225,6 +225,14 @@ cdef inline bint cc_store_absent(object v, char *value, Py_ssize_t delta, uint8_
     (<uint8_t *>(value + delta))[0] &= <uint8_t>~mask
     return True
 
+cdef inline bint cc_nonzero(const char *value, Py_ssize_t size) noexcept:
+    """Whether a byte of the size bytes at value is not zero."""
+    cdef Py_ssize_t k
+    for k in range(size):
+        if value[k] != 0:
+            return True
+    return False
+
 cdef inline void cc_set_present(char *value, Py_ssize_t delta, uint8_t mask) noexcept:
     (<uint8_t *>(value + delta))[0] |= mask
 
