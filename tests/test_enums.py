@@ -629,6 +629,9 @@ def test_cython_reads_the_code(module, tmp_path):
     folder = os.path.dirname(module.__file__)
     pxd = open(os.path.join(folder, "enum_fields_compact.pxd")).read()
     assert "cdef int8_t side" in pxd and "cdef uint64_t huge" in pxd
+    stub = open(os.path.join(folder, "enum_fields_compact.pyi")).read()
+    assert "    side: _cc_enum_enum_fields.Side" in stub     # type checkers see the enum class
+    assert "import enum_fields as _cc_enum_enum_fields" in stub
     enum_reader = build_consumer("enum_reader", CONSUMER, folder, tmp_path)
     o = module.Order(module.Side.SELL, color=module.Color.BLUE)
     assert enum_reader.side_code(o) == 2

@@ -414,3 +414,6 @@ def test_stub_says_optional(module):
     folder = os.path.dirname(module.__file__)
     stub = open(os.path.join(folder, "optional_fields_compact.pyi")).read()
     assert "bid: typing.Optional[float]" in stub and "venue: typing.Optional[int]" in stub
+    assert "import optional_fields as _cc_enum_optional_fields" in stub
+    assert "side: typing.Optional[_cc_enum_optional_fields.Side]" in stub
+    assert stub.count("import typing\n") == 1

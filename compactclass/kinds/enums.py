@@ -142,8 +142,22 @@ class EnumKind(Kind):
         return self._canonical
 
     @property
+    def _stub_module(self):
+        """The alias a ``.pyi`` stub imports the enum's module as, or None where the enum is
+        not reachable by module and qualname (declared inside a function)."""
+        if "<" in self.python_type.__qualname__:
+            return None
+        return "_cc_enum_" + re.sub(r"[^0-9A-Za-z]+", "_", module_name(self.python_type))
+
+    @property
     def pyi_type(self) -> str:
-        return "typing.Any"     # (as for an object field of a class a stub would have to import)
+        alias = self._stub_module
+        return "typing.Any" if alias is None else f"{alias}.{self.python_type.__qualname__}"
+
+    @property
+    def pyi_imports(self) -> tuple:
+        alias = self._stub_module
+        return () if alias is None else (f"import {module_name(self.python_type)} as {alias}",)
 
     # -- values (the pure runtime, defaults, unpickling; the compiled slow paths)
 

@@ -86,7 +86,7 @@ class OptionalKind(Kind):
 
     @property
     def pyi_imports(self) -> tuple:
-        return tuple(dict.fromkeys(self.inner.pyi_imports + ("import typing",)))
+        return self.inner.pyi_imports       # (the stub imports typing where a type uses it)
 
     def compiled_available(self) -> bool:
         return self.inner.compiled_available()
