@@ -696,6 +696,13 @@ for _name, _zero in (("NPt", RecToken("NPt", (0, 0))), ("NTag", RecToken("NTag",
           convert=nested_convert(_name), zero=_zero)
 
 
+# Optional[T] of an inline kind (once compactclass supports it) is one more entry per T:
+#   for name in ("i32", "f64", "Str8", "Bytes3", "Side", "date", "UTCDateTime"):
+#       inner = MODEL[name]
+#       model(f"Optional[{name}]", source=f"_typing.Optional[{inner.source}]",
+#             valid=lambda inner=inner: st.one_of(st.none(), inner.valid()), odd=inner.odd,
+#             convert=lambda v, inner=inner: None if v is None else inner.convert(v),
+#             zero=None, nan=inner.nan)
 TYPE_NAMES = sorted(MODEL)
 
 

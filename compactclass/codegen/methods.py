@@ -96,6 +96,7 @@ def python_source(method: Method, self_name: str) -> list:
     # ordering: the first field that differs decides, as tuples compare
     for f in method.fields:
         n = f.name
-        body += [f"if not ({_equal_expr(f, self_name, 'other')}):",
-                 f"    return {self_name}.{n} {method.op} other.{n}"]
+        differ = f"{self_name}.{n} != other.{n}" if f.kind.plain_data else \
+            f"not {_equal_expr(f, self_name, 'other')}"
+        body += [f"if {differ}:", f"    return {self_name}.{n} {method.op} other.{n}"]
     return body + [f"return {method.op.endswith('=')}"]

@@ -59,12 +59,19 @@ class CheckedSlot(property):
     def assign(self, obj, value) -> None:
         self.slot.__set__(obj, self.convert(value))
 
+    def _foreign(self, obj) -> bool:
+        return not isinstance(obj, self.slot.__objclass__)
+
     def _write(self, obj, value):
+        if self._foreign(obj):
+            self.slot.__set__(obj, value)       # raises the slot's TypeError
         if self.frozen and getattr(_initialising, "obj", None) is not obj:
             frozen_setter(obj, self.name, False)
         self.assign(obj, value)
 
     def _remove(self, obj):
+        if self._foreign(obj):
+            self.slot.__delete__(obj)           # raises the slot's TypeError
         if self.frozen and getattr(_initialising, "obj", None) is not obj:
             frozen_setter(obj, self.name, True)
         raise delete_error(f"{self.owner.__qualname__}.{self.name}")
