@@ -275,9 +275,18 @@ def _user_namespace(spec: RecordSpec, user_class) -> dict:
     """The class body's own attributes: methods, properties, constants (not field defaults)."""
     fields = {f.name for f in spec.own_fields}
     annotations = vars(user_class).get("__annotations__", {})
-    return {name: value for name, value in vars(user_class).items()
-            if name not in _NOT_COPIED and name not in fields
-            and not (name in annotations and value is dataclasses.KW_ONLY)}
+    namespace = {name: value for name, value in vars(user_class).items()
+                 if name not in _NOT_COPIED and name not in fields
+                 and not (name in annotations and value is dataclasses.KW_ONLY)}
+    for f in spec.init_vars[len(spec.base.init_vars) if spec.base else 0:]:
+        # as dataclasses: an InitVar's default (plain or field(default=...)) is left as the
+        # class attribute; a field() without one leaves none
+        if f.name in namespace:
+            if f.default is dataclasses.MISSING:
+                del namespace[f.name]
+            else:
+                namespace[f.name] = f.default
+    return namespace
 
 
 def _twin(spec: RecordSpec, user_class, base_twin):
@@ -406,6 +415,7 @@ def _build_fallback(spec: RecordSpec, user_class, info: Optional[RecordInfo] = N
                  __qualname__=spec.qualname)
     bases = (base.fallback_class(),) if base else ()
     cls = type(user_class)(spec.name, bases, attrs)
+    fallback.check_fields(cls, spec, methods)
     fallback.bind_methods(cls, methods)
     info.cls = cls
     info._restore = lambda values, target: fallback.restore_fallback(target, spec, values, cls)

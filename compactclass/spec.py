@@ -112,12 +112,20 @@ class FieldSpec:
     def has_default(self) -> bool:
         return self.default is not MISSING or self.default_factory is not MISSING
 
+    @property
+    def left_at_zero(self) -> bool:
+        """A field __init__ does not set: ``init=False`` without a default or a factory. It
+        holds its kind's zero from the record's creation on (None for a ``str``, which no write
+        could store), and a second ``__init__`` on a live record leaves it as it is, as a
+        dataclass's ``__init__`` leaves such a field."""
+        return not self.init and not self.has_default
+
     def canonical(self) -> tuple:
         """Everything about the field that generated code depends on. Not its default: the
         compiled class takes defaults from the declaration when it is bound, so a changed
-        default needs no rebuild."""
+        default needs no rebuild (but whether __init__ sets the field at all is code)."""
         return (self.name, self.kind.canonical, self.init, self.repr, self.compare, self.hash,
-                self.kw_only)
+                self.kw_only) + (("left at zero",) if self.left_at_zero else ())
 
 
 @dataclass(frozen=True)
@@ -188,7 +196,8 @@ class RecordSpec:
 
     @property
     def match_args(self) -> tuple:
-        return tuple(f.name for f in self.fields if f.init and not f.kw_only)
+        """The positional __init__ parameters, InitVars included, as dataclasses give them."""
+        return tuple(f.name for f in self.init_parameters if not f.kw_only)
 
     @property
     def weakref(self) -> bool:

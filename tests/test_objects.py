@@ -164,7 +164,10 @@ def test_ordering_of_objects_is_pythons(m):
                                         "'str'"):
         m.Ordered(1) < m.Ordered("a")
     nan = float("nan")
-    assert m.Ordered(nan) != m.Ordered(nan)      # compared as the fallback compares: ==
+    # as a dataclass's tuples compare items: the same object is equal to itself
+    assert m.Ordered(nan) == m.Ordered(nan) and m.Ordered(nan) <= m.Ordered(nan)
+    assert m.Ordered(nan) != m.Ordered(float("nan"))
+    assert not m.Ordered(nan) <= m.Ordered(float("nan"))
 
 
 # --------------------------------------------------------------------------- object fields
@@ -319,7 +322,7 @@ def test_initvars_are_parameters_not_fields(m):
     assert [f.name for f in dataclasses.fields(m.DerivedInit)] == ["x", "y", "z"]
     assert str(__import__("inspect").signature(m.DerivedInit)).startswith(
         "(x: typing.Annotated[int, i32], scale: dataclasses.InitVar[int] = 1")
-    assert m.DerivedInit.__match_args__ == ("x", "y", "z")
+    assert m.DerivedInit.__match_args__ == ("x", "scale", "y", "z")   # as dataclasses
     assert not hasattr(m.Scaled(1), "__dict__")
     assert m.Scaled(1).scale == 1       # the default stays a class attribute, as a dataclass's
 

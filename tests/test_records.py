@@ -372,7 +372,7 @@ def test_traceback_shows_the_generated_line_of_a_value_check(pure):
         pure.Point(1, "2")
     text = "".join(traceback.format_exception(info.value))
     assert f'File "<compactclass generated __init__ of {pure.__name__}.Point>"' in text
-    assert "__cc_set(__cc_self, 'y', __cc_conv_y(y))" in text
+    assert "__cc_slots['y'].assign(__cc_self, y)" in text
 
 
 def test_generated_sources_share_a_linecache_name_only_when_equal():

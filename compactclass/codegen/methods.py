@@ -69,6 +69,16 @@ def field_wise_eq(spec: RecordSpec) -> bool:
     return "__eq__" in plan(spec)
 
 
+def _equal_expr(f, a: str, b: str) -> str:
+    """Source of "field f of a equals field f of b", as a tuple compares items: a field that
+    holds a reference (an object, a str) is equal when it holds the same object (a NaN
+    included), as a dataclass's tuple of values says; an inline value is a copy (compiled
+    reads box a new one each time), so it is compared with == only."""
+    if f.kind.plain_data:
+        return f"{a}.{f.name} == {b}.{f.name}"
+    return f"({a}.{f.name} is {b}.{f.name} or {a}.{f.name} == {b}.{f.name})"
+
+
 def python_source(method: Method, self_name: str) -> list:
     """The body of ``method`` as Python source lines (parameters: self_name, ``other``)."""
     names = [f.name for f in method.fields]
@@ -80,10 +90,13 @@ def python_source(method: Method, self_name: str) -> list:
         return [f"return hash(({values}))"]
     body = [f"if type(other) is not type({self_name}):", "    return NotImplemented"]
     if method.name == "__eq__":
-        terms = " and ".join(f"{self_name}.{n} == other.{n}" for n in names)
-        return body + [f"return {terms or 'True'}"]
+        # a bool, as a dataclass's tuple comparison gives (a field's == may return anything)
+        terms = " and ".join(_equal_expr(f, self_name, "other") for f in method.fields)
+        return body + [f"return True if {terms} else False" if terms else "return True"]
     # ordering: the first field that differs decides, as tuples compare
-    for n in names:
-        body += [f"if {self_name}.{n} != other.{n}:",
-                 f"    return {self_name}.{n} {method.op} other.{n}"]
+    for f in method.fields:
+        n = f.name
+        differ = f"{self_name}.{n} != other.{n}" if f.kind.plain_data else \
+            f"not {_equal_expr(f, self_name, 'other')}"
+        body += [f"if {differ}:", f"    return {self_name}.{n} {method.op} other.{n}"]
     return body + [f"return {method.op.endswith('=')}"]

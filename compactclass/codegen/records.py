@@ -279,6 +279,8 @@ def func_fill(spec: RecordSpec) -> list:
              f'{INDENT}"""Set every field from _cc_values[0..{len(spec.fields)}) (declared '
              f'order), checking each."""']
     for i, f in enumerate(spec.fields):
+        if f.left_at_zero:      # holds its zero (the record's bytes start zeroed)
+            continue
         lines.append(INDENT + f.kind.store(f"_cc_self.{f.name}", f"<object>_cc_values[{i}]",
                                            _where(spec, f)))
     lines.append(f"{INDENT}return 0")

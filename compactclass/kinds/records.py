@@ -90,7 +90,7 @@ class RecordKind(Kind):
                             and all(f.kind.bytes_equal for f in spec.fields))
         self.compare_runs_python = not _field_wise_eq(spec) or \
             any(f.kind.compare_runs_python for f in spec.compare_fields)
-        self.zero = info.restore(tuple(f.kind.zero for f in spec.fields))
+        self.zero = self._zero_record()
 
     @property
     def canonical(self) -> str:
@@ -108,6 +108,19 @@ class RecordKind(Kind):
         return self.info.compiled
 
     # -- values (the pure runtime, defaults, unpickling)
+
+    def _zero_record(self):
+        """R whose fields hold their zeros, as R's zeroed bytes read: not through R's checks,
+        since a zero need not be a value a write may store (None, for an enum without a
+        code-0 member)."""
+        record = self.record
+        if self.info.compiled:
+            return record.__new__(record)           # a compiled record starts zeroed
+        zero = object.__new__(record)
+        for f in self.spec.fields:
+            field = getattr(record, f.name)     # a fallback field: its slot, unchecked
+            getattr(field, "slot", field).__set__(zero, f.kind.zero)
+        return zero
 
     def _values(self, value) -> tuple:
         return tuple(get(value) for get in self._getters)

@@ -28,6 +28,7 @@ from .. import messages
 from ..array_format import ARRAY_ATTRIBUTES, buffer_records, numpy_records
 from ..arrays import restore_array_v1
 from ..messages import REPR_RECORDS, REPR_VALUES
+from .records import raw_slot
 
 __all__ = ["make_fallback_array", "normalize_index", "ItemCodec", "PureRecordArray",
            "PureColumn"]
@@ -84,7 +85,7 @@ def _record_maker(record, spec):
     if info.compiled:
         restore = info.restore
         return lambda values: restore(tuple(values), record)
-    setters = [getattr(record, f.name).__set__ for f in spec.fields]  # slot descriptors
+    setters = [raw_slot(record, f.name).__set__ for f in spec.fields]  # unchecked
     new = object.__new__
 
     def make(values):

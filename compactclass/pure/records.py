@@ -9,6 +9,7 @@ same rules: the same checks and messages (compactclass.kinds), the same ``__init
 from __future__ import annotations
 
 import functools
+import threading
 
 from ..codegen.functions import SELF, init_function, make_function, tuple_expr
 from ..codegen.methods import Method, plan, python_source
@@ -17,40 +18,135 @@ from ..messages import frozen_setter
 from ..pickling import reduce_subclass, restore_v1
 from ..spec import RecordSpec
 
-__all__ = ["fallback_methods", "bind_methods"]
+__all__ = ["fallback_methods", "bind_methods", "check_fields", "CheckedSlot", "raw_slot"]
 
 
 def _converter(spec: RecordSpec, f):
     return functools.partial(f.kind.convert, spec.where(f.name))
 
 
+_initialising = threading.local()
+
+
+def _begin_init(obj):
+    """Mark obj as being initialised (its __post_init__ or class-body __init__ runs): a frozen
+    record's fields take object.__setattr__ then, as the compiled runtime's begin_init."""
+    previous = getattr(_initialising, "obj", None)
+    _initialising.obj = obj
+    return previous
+
+
+def _end_init(previous) -> None:
+    _initialising.obj = previous
+
+
+class CheckedSlot(property):
+    """A fallback record's field on its class: a property over the slot (``slot``, a member
+    descriptor) that keeps the rules a compiled record's field follows. Reads go straight to
+    the slot (a C call). ``assign`` converts and checks a value and stores it: what __init__
+    and the record's __setattr__ call, and what writing through the property itself
+    (``object.__setattr__(record, name, value)``) does, as a compiled record's field
+    descriptor checks; on a frozen record only while it is being initialised (its
+    __post_init__ runs), else FrozenInstanceError. What needs no check (zeros, converted
+    values) the runtime writes through ``slot``. (A compiled record that is not frozen refuses
+    object.__setattr__ outright, a known bug: CPython's check of its C-level setattr.)"""
+
+    def __init__(self, slot, convert, name: str, frozen: bool, owner: type):
+        super().__init__(slot.__get__, self._write, self._remove)
+        self.slot, self.convert, self.name, self.frozen, self.owner = \
+            slot, convert, name, frozen, owner
+
+    def assign(self, obj, value) -> None:
+        self.slot.__set__(obj, self.convert(value))
+
+    def _foreign(self, obj) -> bool:
+        return not isinstance(obj, self.slot.__objclass__)
+
+    def _write(self, obj, value):
+        if self._foreign(obj):
+            self.slot.__set__(obj, value)       # raises the slot's TypeError
+        if self.frozen and getattr(_initialising, "obj", None) is not obj:
+            frozen_setter(obj, self.name, False)
+        self.assign(obj, value)
+
+    def _remove(self, obj):
+        if self._foreign(obj):
+            self.slot.__delete__(obj)           # raises the slot's TypeError
+        if self.frozen and getattr(_initialising, "obj", None) is not obj:
+            frozen_setter(obj, self.name, True)
+        raise delete_error(f"{self.owner.__qualname__}.{self.name}")
+
+
+def raw_slot(cls, name: str):
+    """The slot (member descriptor) behind field ``name`` of fallback class ``cls``."""
+    found = getattr(cls, name)
+    return getattr(found, "slot", found)
+
+
+def check_fields(cls, spec: RecordSpec, methods: dict) -> None:
+    """Make every field of fallback class ``cls`` (inherited ones too: errors name ``cls``'s
+    record, as the compiled class's own field table does) a :class:`CheckedSlot`, and give the
+    methods that write fields (``methods``: __init__, __setattr__, __new__) the slots."""
+    slots = {}
+    for f in spec.fields:
+        slot = raw_slot(cls, f.name)            # (a base's CheckedSlot wraps it)
+        slots[f.name] = CheckedSlot(slot, _converter(spec, f), f.name, spec.options.frozen, cls)
+        setattr(cls, f.name, slots[f.name])
+    for fn in methods.values():
+        found = getattr(fn, "__globals__", {}).get("__cc_slots")
+        if found is not None:
+            found.update(slots)
+    new = methods.get("__new__")
+    if hasattr(new, "__cc_zeroed__"):
+        names, setters = new.__cc_zeroed__
+        setters[:] = [slots[name].slot.__set__ for name in names]
+    if spec.options.frozen and "__init__" in spec.user_specials:
+        _mark_initialising(cls, vars(cls)["__init__"])
+
+
+def _mark_initialising(cls, init) -> None:
+    """A frozen record's class-body __init__ runs with the record marked as being initialised
+    (so object.__setattr__ works there, as in __post_init__)."""
+    @functools.wraps(init)
+    def __init__(self, *args, **kwargs):
+        previous = _begin_init(self)
+        try:
+            init(self, *args, **kwargs)
+        finally:
+            _end_init(previous)
+    setattr(cls, "__init__", __init__)
+
+
 def _set_lines(spec: RecordSpec) -> list:
-    return [f"__cc_set({SELF}, {f.name!r}, __cc_conv_{f.name}({f.name}))" for f in spec.fields]
-
-
-def _converters_env(spec: RecordSpec) -> dict:
-    env = {f"__cc_conv_{f.name}": _converter(spec, f) for f in spec.fields}
-    env["__cc_set"] = object.__setattr__
-    return env
+    return [f"__cc_slots[{f.name!r}].assign({SELF}, {f.name})" for f in spec.fields
+            if not f.left_at_zero]
 
 
 def _init(spec: RecordSpec):
     args = ", ".join(f.name for f in spec.post_init_vars)
-    tail = _set_lines(spec) + ([f"{SELF}.__post_init__({args})"] if spec.has_post_init else [])
-    return init_function(spec, tail, _converters_env(spec))
+    tail = _set_lines(spec)
+    if spec.has_post_init:
+        call = f"{SELF}.__post_init__({args})"
+        tail += [call] if not spec.options.frozen else [
+            f"__cc_previous = __cc_begin_init({SELF})", "try:", f"    {call}", "finally:",
+            "    __cc_end_init(__cc_previous)"]
+    env = {"__cc_slots": {}, "__cc_begin_init": _begin_init, "__cc_end_init": _end_init}
+    return init_function(spec, tail, env)
 
 
 def _setattr(spec: RecordSpec):
-    env = {"__cc_converters": {f.name: _converter(spec, f) for f in spec.fields},
-           "__cc_set": object.__setattr__}
+    env = {"__cc_set": object.__setattr__, "__cc_slots": {}}
     if spec.options.frozen:
         env["__cc_frozen"] = frozen_setter
-        body = ["if name in __cc_converters:",
+        body = ["if name in __cc_slots:",
                 f"    __cc_frozen({SELF}, name, False)",
                 f"__cc_set({SELF}, name, value)"]
     else:
-        body = ["convert = __cc_converters.get(name)",
-                f"__cc_set({SELF}, name, value if convert is None else convert(value))"]
+        body = ["slot = __cc_slots.get(name)",
+                "if slot is None:",
+                f"    __cc_set({SELF}, name, value)",
+                "else:",
+                f"    slot.assign({SELF}, value)"]
     return make_function("__setattr__", f"{spec.qualname}.__setattr__", [SELF, "name", "value"],
                          body, env, spec.module)
 
@@ -91,19 +187,23 @@ def _reduce(spec: RecordSpec, name: str = "__reduce__"):
                          spec.module)
 
 
-def _new(spec: RecordSpec):
-    """__new__ of a record without a generated __init__ (init=False, or an __init__ in the class
-    body): every field starts at its zero, as a compiled record's C fields do, and a call with
-    arguments that no __init__ takes is refused, as object() refuses it."""
-    zeros = tuple((f.name, f.kind.zero) for f in spec.fields)
+def _new(spec: RecordSpec, fields: tuple):
+    """__new__ of a record whose ``fields`` start at their zero, as a compiled record's C fields
+    do: every field of a record without a generated __init__ (init=False, or an __init__ in
+    the class body), else those __init__ leaves (``FieldSpec.left_at_zero``). A call with arguments
+    that no __init__ takes is refused, as object() refuses it."""
+    zeros = tuple(f.kind.zero for f in fields)
+    setters = []            # the fields' slots' __set__ (unchecked), once the class exists
 
-    def __new__(cls, *args, **kwargs):
+    def __new__(cls, /, *args, **kwargs):      # (a field may be named cls)
         if (args or kwargs) and cls.__init__ is object.__init__:
             raise TypeError(f"{cls.__name__}() takes no arguments")
         self = object.__new__(cls)
-        for name, zero in zeros:
-            object.__setattr__(self, name, zero)
+        for set_zero, zero in zip(setters, zeros):
+            set_zero(self, zero)
         return self
+
+    __new__.__cc_zeroed__ = (tuple(f.name for f in fields), setters)
 
     __new__.__qualname__ = f"{spec.qualname}.__new__"
     return __new__
@@ -126,8 +226,11 @@ def fallback_methods(spec: RecordSpec) -> dict:
                "__reduce__": _reduce(spec), "__reduce_ex__": _reduce(spec, "__reduce_ex__")}
     if spec.options.init and "__init__" not in spec.user_specials:
         methods["__init__"] = _init(spec)
+        zeroed = tuple(f for f in spec.fields if f.left_at_zero)
+        if zeroed:
+            methods["__new__"] = _new(spec, zeroed)
     else:
-        methods["__new__"] = _new(spec)
+        methods["__new__"] = _new(spec, spec.fields)
     for name, method in plan(spec).items():
         methods[name] = None if method is None else _planned(spec, method)
     return methods
@@ -146,7 +249,7 @@ def restore_fallback(cls, spec: RecordSpec, values: tuple, record: type):
                  for f, value in zip(spec.fields, values)]
     obj = object.__new__(cls)
     for f, value in zip(spec.fields, converted):
-        object.__setattr__(obj, f.name, value)
+        vars(record)[f.name].slot.__set__(obj, value)      # converted already
     return obj
 
 

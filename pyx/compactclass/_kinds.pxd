@@ -201,9 +201,9 @@ cdef inline object to_instance(object value, object classes, bint admits_none, o
     raise_type_error(where, kind, expected, value)
 
 cdef inline int order_objects(object a, object b) except -2:
-    """The order of two str or two bytes objects; otherwise CC_EQ when a == b (as the fallback
-    compares: no identity shortcut, so a NaN is unequal to itself) or CC_PY (the values differ;
-    ordering them is Python's to do)."""
+    """The order of two str or two bytes objects; otherwise CC_EQ when a is b or a == b (as a
+    tuple compares its items, and the fallback too: the same NaN object is equal to itself) or
+    CC_PY (the values differ; ordering them is Python's to do)."""
     if (PyUnicode_CheckExact(a) and PyUnicode_CheckExact(b)) or \
             (PyBytes_CheckExact(a) and PyBytes_CheckExact(b)):
         return CC_EQ if a == b else (CC_LT if a < b else CC_GT)

@@ -43,4 +43,6 @@ cdef bytes bytes_copy(object value):
 
 
 cdef int order_python(object a, object b) except -2:
-    return CC_EQ if a == b else CC_PY
+    # as a tuple compares its items (PyObject_RichCompareBool): the same object is equal to
+    # itself, whatever its __eq__ says (a NaN held by an object field)
+    return CC_EQ if (a is b or a == b) else CC_PY
