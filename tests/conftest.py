@@ -52,6 +52,21 @@ def fallback_of(cls):
     return cls.__compact__.fallback_class()
 
 
+def outcome(thunk):
+    """What a call gives, for comparing the modes: ("ok", repr of its result) or (exception
+    type name, message)."""
+    try:
+        return "ok", repr(thunk())
+    except Exception as exc:                # noqa: BLE001 - any outcome is compared
+        return type(exc).__name__, str(exc)
+
+
+def both_modes(module, name):
+    """(compiled class, its fallback) of record ``name`` of a built module."""
+    cls = getattr(module, name)
+    return cls, fallback_of(cls)
+
+
 def hypothesis_profile(profiles: dict) -> tuple:
     """(name, settings) of the profile COMPACTCLASS_HYPOTHESIS_PROFILE names ("ci" by default)
     among a test module's profiles."""

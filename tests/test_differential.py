@@ -5,7 +5,8 @@ and factories, per-field flags, the class options frozen/eq/order/unsafe_hash/kw
 match_args/weakref_slot, ``KW_ONLY`` markers, inheritance, and an ``InitVar`` whose
 ``__post_init__`` writes a field). The kinds come from one table, MODEL: one ModelKind per
 annotation (numbers, Str[N]/Bytes[N], str/bytes references, object fields, the time kinds,
-enums, nested records declared at the top of every batch module); adding a kind is one
+enums, Optional[T] of inline kinds, nested records declared at the top of every batch module,
+one of them with optional fields); adding a kind is one
 ``model(...)`` entry. They are written as declaration
 source, many records per module (one build per batch, batches built in parallel), compiled, and
 then, for every record and many drawn values, three classes are compared:
@@ -658,6 +659,11 @@ class Unset:
     n: _c.i32
     s: _b.str = field(init=False)
 
+@compact(frozen=True)
+class NOpt:
+    v: _typing.Optional[_c.i32] = None
+    s: _typing.Optional[_c.Str[4]] = None
+
 @compact(frozen=True, order=True)
 class NBox:
     at: NPt
@@ -696,13 +702,23 @@ for _name, _zero in (("NPt", RecToken("NPt", (0, 0))), ("NTag", RecToken("NTag",
           convert=nested_convert(_name), zero=_zero)
 
 
-# Optional[T] of an inline kind (once compactclass supports it) is one more entry per T:
-#   for name in ("i32", "f64", "Str8", "Bytes3", "Side", "date", "UTCDateTime"):
-#       inner = MODEL[name]
-#       model(f"Optional[{name}]", source=f"_typing.Optional[{inner.source}]",
-#             valid=lambda inner=inner: st.one_of(st.none(), inner.valid()), odd=inner.odd,
-#             convert=lambda v, inner=inner: None if v is None else inner.convert(v),
-#             zero=None, nan=inner.nan)
+# -- Optional[T] of inline kinds: T's value plus a presence bit (None where clear)
+
+for _name in ("i32", "u8", "f64", "bool", "Str4", "Str8", "Bytes3", "Side", "Color",
+              "datetime", "UTCDateTime", "timedelta"):
+    _inner = MODEL[_name]
+    model(f"Optional[{_name}]", source=f"_typing.Optional[{_inner.source}]",
+          valid=lambda inner=_inner: st.one_of(st.none(), inner.valid()),
+          odd=lambda inner=_inner: st.one_of(st.none(), inner.odd()),
+          convert=lambda v, inner=_inner: None if v is None else inner.convert(v),
+          zero=None, nan=_inner.nan)
+# a nested record holding optional fields
+NESTED_FIELDS["NOpt"] = ("Optional[i32]", "Optional[Str4]")
+model("NOpt", source="NOpt", valid=lambda: nested_tokens("NOpt"),
+      odd=lambda: st.one_of(nested_tokens("NOpt").map(
+          lambda t: RecToken(t.name, t.args, fallback=True)),
+          nested_tokens("NPt"), st.sampled_from([None, (None, None), 0])),
+      convert=nested_convert("NOpt"), zero=RecToken("NOpt", (None, None)))
 TYPE_NAMES = sorted(MODEL)
 
 
@@ -1299,7 +1315,8 @@ def call_args(data, r: RecordDecl, valid_only=False):
         elif mistake == 1:
             args.append(0)
         elif mistake == 2 and args:
-            first_positional = next(f for f in r.all_fields if f.init and not f.kw_only_effective)
+            # (the first positional parameter: a field or the InitVar, in dataclass order)
+            first_positional = next(f for f in r.init_params if f.init and not f.kw_only_effective)
             kwargs[first_positional.name] = args[0]
         elif mistake == 3:
             init_off = [f for f in r.all_fields if not f.init]

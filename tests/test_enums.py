@@ -22,7 +22,7 @@ import compactclass
 from compactclass import _records
 from compactclass.kinds import enums as enum_kinds
 from compactclass.pickling import restore_v1
-from conftest import build_consumer, fallback_of
+from conftest import both_modes, build_consumer, fallback_of, outcome
 
 np = pytest.importorskip("numpy")
 
@@ -172,19 +172,6 @@ def m(request, module):
                              **enums, **{n: pick(getattr(module, n)) for n in NAMES}})
 
 
-def both(module, name):
-    cls = getattr(module, name)
-    return cls, fallback_of(cls)
-
-
-def outcome(thunk):
-    """(type, message) of what thunk raises, or ("ok", repr of its result)."""
-    try:
-        return "ok", repr(thunk())
-    except Exception as exc:                # noqa: BLE001 (any error is compared)
-        return type(exc).__name__, str(exc)
-
-
 # --------------------------------------------------------------------------- storage
 
 def test_each_enum_is_stored_in_the_smallest_integer(module):
@@ -308,7 +295,7 @@ def test_bad_values_raise_the_same_errors_in_both_modes(module):
     ns = vars(module)
     for field_name, text, exc_type, words in BAD_VALUES:
         results = []
-        for Order in both(module, "Order"):
+        for Order in both_modes(module, "Order"):
             value = eval(text, ns)
             o = Order(1)
             before = dataclasses.astuple(o)
@@ -424,7 +411,7 @@ def test_copies_pickles_and_dataclass_functions(m):
 
 
 def test_pickles_load_across_modes(module, builder):
-    compiled, fallback = both(module, "Order")
+    compiled, fallback = both_modes(module, "Order")
     o = compiled(2, 3, 6, module.Color.GREEN)
     restore, (cls, signature, values) = o.__reduce__()
     assert restore(fallback, signature, values) == fallback(2, 3, 6, module.Color.GREEN)
@@ -523,7 +510,7 @@ def test_array_writes_are_checked(m):
 
 def test_array_errors_agree_between_modes(module):
     results = []
-    for Order in both(module, "Order"):
+    for Order in both_modes(module, "Order"):
         a = Order.Array([(1, 0, 0, module.Color.RED)])
         results.append([outcome(lambda: a.append((module.Color.RED, 0, 0, module.Color.RED))),
                         outcome(lambda: a.side.__setitem__(0, 9)),
@@ -535,10 +522,10 @@ def test_array_errors_agree_between_modes(module):
 
 def test_arrays_hold_the_same_bytes_in_both_modes(module):
     rows = [(1, 2, 6, module.Color.BLUE), (module.Side.SELL, -1, 0, module.Color.CRIMSON)]
-    compiled, fallback = both(module, "Order")
+    compiled, fallback = both_modes(module, "Order")
     assert compiled.Array(rows).tobytes() == fallback.Array(rows).tobytes()
     flags = [(module.Mode.BOTH, module.Level.HIGH, module.Huge.TOP, 1)]
-    c, f = both(module, "Flags")
+    c, f = both_modes(module, "Flags")
     assert c.Array(flags).tobytes() == f.Array(flags).tobytes()
     assert np.asarray(c.Array(flags))["huge"].tolist() == [2 ** 64 - 1]
     assert np.asarray(f.Array(flags))["level"].tolist() == [2 ** 40]
@@ -596,7 +583,7 @@ def test_array_pickles(m):
 
 
 def test_array_pickles_load_across_modes(module):
-    compiled, fallback = both(module, "Order")
+    compiled, fallback = both_modes(module, "Order")
     rows = [(1, 2, 6, module.Color.BLUE), (2, 0, 0, module.Color.RED)]
     restore, (_, header, payload) = compiled.Array(rows).__reduce__()[:2]
     assert list(restore(fallback, header, payload)) == list(fallback.Array(rows))

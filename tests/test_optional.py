@@ -20,7 +20,7 @@ import pytest
 import compactclass
 from compactclass.kinds.optional import OptionalKind
 from compactclass.kinds.objects import RefKind
-from conftest import build_consumer, fallback_of
+from conftest import both_modes, build_consumer, fallback_of, outcome
 
 np = pytest.importorskip("numpy")
 
@@ -125,19 +125,6 @@ def m(request, module):
                              **{n: pick(getattr(module, n)) for n in NAMES}})
 
 
-def outcome(thunk):
-    """(type, message) of what thunk raises, or ("ok", repr of its result)."""
-    try:
-        return "ok", repr(thunk())
-    except Exception as exc:                # noqa: BLE001 (any error is compared)
-        return type(exc).__name__, str(exc)
-
-
-def both(module, name):
-    cls = getattr(module, name)
-    return cls, fallback_of(cls)
-
-
 def twin(cls):
     """A plain dataclass with the record's fields, options and defaults."""
     spec = cls.__compact__.spec
@@ -236,7 +223,7 @@ BAD = [("flag", 1), ("side", 3), ("side", "x"), ("color", "red"), ("sym", "toolo
 @pytest.mark.parametrize("name,value", BAD)
 def test_bad_values_raise_the_inner_kinds_error_and_change_nothing(module, name, value):
     results = []
-    for cls in both(module, "Every"):
+    for cls in both_modes(module, "Every"):
         r = cls(1, **{name: _value(type("M", (), {"Color": module.Color}), name)})
         before = getattr(r, name)
         results.append(outcome(lambda: setattr(r, name, value)))
@@ -282,7 +269,7 @@ def test_repr_pickle_copy_replace(m):
 
 
 def test_pickles_load_across_modes(module):
-    compiled, fallback = both(module, "Every")
+    compiled, fallback = both_modes(module, "Every")
     c = compiled(3, sym="x", ts=VALUES["ts"], big=5)
     f = pickle.loads(pickle.dumps(c))
     assert f == c
@@ -301,7 +288,7 @@ def test_init_false_and_zeros_read_as_none(m):
 def test_a_set_bit_over_an_enum_code_without_member_is_none_everywhere(module):
     """Code 0 of an enum that has no member of code 0 reads as None with the bit set too
     (a buffer can hold that): such a record equals the record holding None, in both modes."""
-    for cls in both(module, "Every"):
+    for cls in both_modes(module, "Every"):
         raw = bytearray(cls.Array([cls(1)]).tobytes())
         at = cls.Array([cls(1)]).__array__().dtype.fields["__cc_present__"][1]
         raw[at] |= 2                                 # side's bit (Side has no code 0)
@@ -349,7 +336,7 @@ def test_numpy_sees_values_and_the_bitmap(m):
 
 def test_buffers_are_validated_as_the_inner_kind_in_both_modes(module):
     results = []
-    for cls in both(module, "Every"):
+    for cls in both_modes(module, "Every"):
         raw = bytearray(cls.Array([cls(1)]).tobytes())
         offset = cls.Array([cls(1)]).__array__().dtype.fields["flag"][1]
         raw[offset] = 2                              # not a bool byte, although absent
