@@ -13,6 +13,7 @@ COMPACTCLASS_PURE=1) the same declaration gives a pure-Python class with the sam
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 
 from .binding import StaleBuildWarning
@@ -38,7 +39,7 @@ except ImportError:  # Python 3.10: type checkers read typing_extensions' versio
             return lambda fn: fn
 
 
-@dataclass_transform(field_specifiers=(field,))
+@dataclass_transform(field_specifiers=(field, dataclasses.field))
 def compact(cls=None, /, **options):
     """Make ``cls`` a compact record; takes @dataclass's options (``frozen``, ``order``, ...)."""
     def wrap(user_class):

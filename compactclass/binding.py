@@ -20,6 +20,7 @@ import sys
 import threading
 import types
 import warnings
+import weakref
 from typing import Optional
 
 from . import files
@@ -28,6 +29,7 @@ from .arrays import ArrayInfo, NoArray
 from .codegen import names
 from .codegen.arrays import has_array
 from .codegen.kinds import BIND_OBJECTS, bound_objects
+from .codegen.methods import plan
 from .codegen.functions import binder, fixed_value
 from .layout import compute_layout, place_presence
 from .messages import frozen_setter
@@ -268,7 +270,7 @@ def _stale(spec: RecordSpec, module_name: str, why: str):
 
 _NOT_COPIED = frozenset({"__dict__", "__weakref__", "__module__", "__qualname__",
                          "__annotations__", "__doc__", "__slots__", "__compact__",
-                         "__dataclass_fields__", "__dataclass_params__", "__match_args__"})
+                         "__dataclass_fields__", "__dataclass_params__"})
 
 
 def _user_namespace(spec: RecordSpec, user_class) -> dict:
@@ -341,8 +343,8 @@ def _common_attributes(spec: RecordSpec, user_class, info: RecordInfo) -> dict:
         "__replace__": _replace,
         "__compact__": info,
     })
-    if spec.options.match_args:
-        attrs["__match_args__"] = spec.match_args
+    if spec.options.match_args and "__match_args__" not in vars(user_class):
+        attrs["__match_args__"] = spec.match_args      # (as dataclasses: the body's own wins)
     if spec.hash_action == "none":
         attrs["__hash__"] = None
     return attrs
@@ -439,8 +441,17 @@ def _bind_compiled(spec: RecordSpec, user_class, module) -> type:
     setattr(module, names.private(spec, "user"),
             {n: vars(user_class)[n] for n in spec.user_specials})
     attrs = _common_attributes(spec, user_class, info)
+    if spec.options.frozen:
+        frozen = fallback.frozen_attribute_methods(spec)
+        fallback.bind_methods(cls, frozen)
+        attrs.update(frozen)
     for name, value in attrs.items():
         _records._set_type_attribute(cls, name, value)
+    if spec.options.frozen:
+        _records._use_python_setattr(cls)
+    _drop_comparison_wrappers(cls, spec)
+    if spec.weakref and not hasattr(cls, "__weakref__"):
+        _records._set_type_attribute(cls, "__weakref__", _WEAKREF_ATTRIBUTE)
     for name, value in attrs.items():
         set_name = getattr(type(value), "__set_name__", None)
         if set_name is not None:
@@ -451,6 +462,31 @@ def _bind_compiled(spec: RecordSpec, user_class, module) -> type:
     _retarget_class_cells(attrs, user_class, cls)
     attach_array(cls, info)
     return cls
+
+
+_WRAPPER = type(object.__lt__)
+
+
+def _first_weakref(record):
+    """A compiled record's ``__weakref__``: as a slot's, the first weak reference to it (the head
+    of its list), or None."""
+    refs = weakref.getweakrefs(record)
+    return refs[0] if refs else None
+
+
+# (Cython gives a record with weakref_slot=True the weak reference list but no attribute)
+_WEAKREF_ATTRIBUTE = property(_first_weakref, doc="list of weak references to the object")
+
+
+def _drop_comparison_wrappers(cls, spec: RecordSpec) -> None:
+    """PyType_Ready gives a type whose tp_richcompare implements == a wrapper for all six
+    comparisons; a dataclass has only the methods its options make (``__lt__`` without
+    order=True would stop functools.total_ordering from adding its own)."""
+    from . import _records
+    planned = plan(spec)
+    for name in ("__ne__", "__lt__", "__le__", "__gt__", "__ge__"):
+        if name not in planned and isinstance(vars(cls).get(name), _WRAPPER):
+            _records._del_type_attribute(cls, name)
 
 
 def attach_array(cls, info) -> None:

@@ -10,7 +10,6 @@ import hashlib
 import inspect
 import keyword
 import sys
-import types
 import typing
 from dataclasses import MISSING, dataclass
 from typing import Any, Optional
@@ -18,7 +17,7 @@ from typing import Any, Optional
 from .errors import DeclarationError, DeclarationOverflowError, DeclarationValueError
 from .kinds import Kind, kind_of_annotation, supported_text
 
-__all__ = ["FieldSpec", "Options", "RecordSpec", "field", "FieldInfo", "build_spec", "OPTION_NAMES",
+__all__ = ["FieldSpec", "Options", "RecordSpec", "field", "build_spec", "OPTION_NAMES",
            "GENERATOR_VERSION"]
 
 # Bumped whenever generated code changes shape, so builds from an older generator count as stale.
@@ -59,34 +58,14 @@ FORBIDDEN_SPECIALS = ("__new__", "__setattr__", "__delattr__", "__getattribute__
                       "__delete__", "__await__", "__aiter__", "__anext__", "__buffer__")
 
 
-class _FieldInfo:
-    """What ``field()`` returns: the arguments, checked once the field's name is known."""
-
-    __slots__ = ("default", "default_factory", "init", "repr", "compare", "hash", "kw_only",
-                 "metadata")
-
-    def __init__(self, default, default_factory, init, repr, compare, hash, kw_only, metadata):
-        self.default = default
-        self.default_factory = default_factory
-        self.init = init
-        self.repr = repr
-        self.compare = compare
-        self.hash = hash
-        self.kw_only = kw_only
-        self.metadata = metadata
-
-    def __repr__(self):
-        args = ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__slots__)
-        return f"field({args})"
-
-
-FieldInfo = _FieldInfo
-
-
 def field(*, default=MISSING, default_factory=MISSING, init=True, repr=True, compare=True,
           hash=None, kw_only=MISSING, metadata=None):
-    """Describe one field of a compact record, as ``dataclasses.field`` does."""
-    return _FieldInfo(default, default_factory, init, repr, compare, hash, kw_only, metadata)
+    """Describe one field of a compact record: ``dataclasses.field`` itself (the same
+    ``dataclasses.Field``, so code that inspects it before the class is made works, and its
+    ``metadata`` is the same live read-only view); a declaration may use either."""
+    return dataclasses.field(default=default, default_factory=default_factory, init=init,
+                             repr=repr, hash=hash, compare=compare, metadata=metadata,
+                             kw_only=kw_only)
 
 
 @dataclass(frozen=True)
@@ -307,9 +286,7 @@ def _make_field(cls, spec_name, name, annotation, value, kw_only_default, where)
     if kind is None:
         raise DeclarationError(f"{fwhere}: unsupported annotation {annotation!r}; supported field "
                                f"types are {supported_text()}")
-    info = value if isinstance(value, _FieldInfo) else field(default=value)
-    if isinstance(value, (dataclasses.Field,)):
-        raise DeclarationError(f"{fwhere}: use compactclass.field(), not dataclasses.field()")
+    info = value if isinstance(value, dataclasses.Field) else field(default=value)
     if info.default is not MISSING and info.default_factory is not MISSING:
         raise DeclarationValueError(f"{fwhere}: cannot specify both default and default_factory")
     if info.default_factory is not MISSING and not callable(info.default_factory):
@@ -318,15 +295,15 @@ def _make_field(cls, spec_name, name, annotation, value, kw_only_default, where)
     default = info.default
     if default is not MISSING:
         if type(default).__hash__ is None:
-            raise DeclarationValueError(f"{fwhere}: mutable default {type(default)} is not "
-                                        f"allowed: use default_factory")
+            raise DeclarationValueError(f"{fwhere}: mutable default {type(default)} for field "
+                                        f"{name} is not allowed: use default_factory")
         try:
             default = kind.convert(f"{spec_name}.{name}", default)
         except (TypeError, OverflowError, ValueError) as exc:
             error = (DeclarationOverflowError if isinstance(exc, OverflowError) else
                      DeclarationValueError if isinstance(exc, ValueError) else DeclarationError)
             raise error(f"{fwhere}: invalid default {default!r}: {exc}") from None
-    metadata = types.MappingProxyType(dict(info.metadata)) if info.metadata else None
+    metadata = info.metadata        # (dataclasses' live read-only view of the given mapping)
     kw_only = kw_only_default if info.kw_only is MISSING else bool(info.kw_only)
     return FieldSpec(name=name, kind=kind, annotation=annotation, default=default,
                      default_factory=info.default_factory, init=bool(info.init),
@@ -338,12 +315,12 @@ def _make_init_var(cls, name, annotation, value, kw_only_default, where) -> Fiel
     """An InitVar pseudo-field: as dataclasses, its value is not checked or stored, only
     passed to __post_init__; a field() may give its default and kw_only."""
     fwhere = f"{where}, field {name!r}"
-    info = value if isinstance(value, _FieldInfo) else field(default=value)
+    info = value if isinstance(value, dataclasses.Field) else field(default=value)
     if info.default_factory is not MISSING:
         raise DeclarationValueError(f"{fwhere}: an InitVar cannot have a default_factory")
     if info.default is not MISSING and type(info.default).__hash__ is None:
-        raise DeclarationValueError(f"{fwhere}: mutable default {type(info.default)} is not "
-                                    f"allowed: use default_factory")
+        raise DeclarationValueError(f"{fwhere}: mutable default {type(info.default)} for field "
+                                    f"{name} is not allowed: use default_factory")
     kw_only = kw_only_default if info.kw_only is MISSING else bool(info.kw_only)
     return FieldSpec(name=name, kind=None, annotation=annotation, default=info.default,
                      kw_only=kw_only, owner=cls.__qualname__, init_var=True, repr=False,
@@ -358,8 +335,8 @@ def _own_fields(cls, options: Options, where) -> list:
         annotation = _resolve_annotation(cls, name, raw, where)
         if annotation is dataclasses.KW_ONLY:
             if marker is not None:  # as dataclasses: a second marker is a mistake
-                raise DeclarationError(f"{where}, field {name!r}: KW_ONLY was already given (field "
-                                       f"{marker!r})")
+                raise DeclarationError(f"{where}, field {name!r}: {name!r} is KW_ONLY, but KW_ONLY "
+                                       f"has already been specified (field {marker!r})")
             kw_only, marker = True, name
             continue
         if _is_classvar(annotation):
@@ -371,8 +348,8 @@ def _own_fields(cls, options: Options, where) -> list:
         fields.append(_make_field(cls, cls.__qualname__, name, annotation,
                                   namespace.get(name, MISSING), kw_only, where))
     for name, value in namespace.items():
-        if isinstance(value, _FieldInfo) and name not in annotations:
-            raise DeclarationError(f"{where}: {name!r} is a field() without a type annotation")
+        if isinstance(value, dataclasses.Field) and name not in annotations:
+            raise DeclarationError(f"{where}: {name!r} is a field but has no type annotation")
     return fields
 
 
@@ -405,6 +382,11 @@ def _hash_action(options: Options, cls) -> str:
 
 def _user_specials(cls, options: Options, where) -> tuple:
     namespace = vars(cls)
+    if options.frozen:
+        for name in ("__setattr__", "__delattr__"):
+            if name in namespace:       # dataclasses' words
+                raise DeclarationError(f"{where}: Cannot overwrite attribute {name} in class "
+                                       f"{cls.__qualname__}")
     for name in FORBIDDEN_SPECIALS:
         if name in namespace:
             raise DeclarationError(f"{where}: compact records cannot define {name}")
@@ -426,11 +408,17 @@ def _user_specials(cls, options: Options, where) -> tuple:
 def check_options(options: dict, cls=None) -> Options:
     """Validate @compact's options; errors name the declared class when it is given."""
     where = f"{_declared_at(cls)}: " if cls is not None else ""
+    options = dict(options)
+    if "slots" in options:      # as @dataclass(slots=True): a one-word change of decorator
+        if not options.pop("slots"):
+            raise DeclarationError(f"{where}compact() got slots=False: a compact record is always "
+                                   f"slotted (its fields are C values stored in the instance, "
+                                   f"and it has no __dict__)")
     unknown = sorted(set(options) - set(OPTION_NAMES))
     if unknown:
         raise DeclarationError(f"{where}compact() got unexpected option(s) "
                                f"{', '.join(map(repr, unknown))}; valid options are "
-                               f"{', '.join(OPTION_NAMES)}")
+                               f"{', '.join(OPTION_NAMES)} (and slots=True)")
     opts = Options(**{k: bool(v) for k, v in options.items()})
     if opts.order and not opts.eq:
         raise DeclarationValueError(f"{where}eq must be true if order is true")
@@ -447,7 +435,7 @@ def build_spec(cls, options: Options) -> RecordSpec:
     base = _base_spec(cls, where)
     if base is not None and base.options.frozen != options.frozen:
         raise DeclarationError(f"{where}: cannot inherit "
-                               f"{'non-' if base.options.frozen else ''}frozen record from a "
+                               f"{'non-' if base.options.frozen else ''}frozen dataclass from a "
                                f"{'' if base.options.frozen else 'non-'}frozen one")
     declared = _own_fields(cls, options, where)
     inherited = base.fields + base.init_vars if base else ()

@@ -18,7 +18,8 @@ from ..messages import frozen_setter
 from ..pickling import reduce_subclass, restore_v1
 from ..spec import RecordSpec
 
-__all__ = ["fallback_methods", "bind_methods", "check_fields", "CheckedSlot", "raw_slot"]
+__all__ = ["fallback_methods", "bind_methods", "check_fields", "CheckedSlot", "raw_slot",
+           "frozen_attribute_methods"]
 
 
 def _converter(spec: RecordSpec, f):
@@ -134,30 +135,42 @@ def _init(spec: RecordSpec):
     return init_function(spec, tail, env)
 
 
+def frozen_attribute_methods(spec: RecordSpec) -> dict:
+    """A frozen record's ``__setattr__`` and ``__delattr__``, for both modes (the compiled class
+    runs them through CPython's slot for a Python ``__setattr__``): as a frozen dataclass's, any
+    name on the record's own class and a field name on a subclass raise FrozenInstanceError;
+    other names go to object's. ``object.__setattr__`` reaches the field itself, which lets it
+    through while the record is being initialised. ``__cc_record`` is the class, set once it
+    exists (bind_methods)."""
+    env = {"__cc_fields": frozenset(f.name for f in spec.fields), "__cc_frozen": frozen_setter,
+           "__cc_set": object.__setattr__, "__cc_del": object.__delattr__}
+    made = {}
+    for name, params, deleting, call in (("__setattr__", "name, value", False, "__cc_set"),
+                                         ("__delattr__", "name", True, "__cc_del")):
+        body = [f"if type({SELF}) is __cc_record or name in __cc_fields:",
+                f"    __cc_frozen({SELF}, name, {deleting})",
+                f"{call}({SELF}, {params})"]
+        made[name] = make_function(name, f"{spec.qualname}.{name}", [SELF, *params.split(", ")],
+                                   body, env, spec.module)
+    return made
+
+
 def _setattr(spec: RecordSpec):
     env = {"__cc_set": object.__setattr__, "__cc_slots": {}}
-    if spec.options.frozen:
-        env["__cc_frozen"] = frozen_setter
-        body = ["if name in __cc_slots:",
-                f"    __cc_frozen({SELF}, name, False)",
-                f"__cc_set({SELF}, name, value)"]
-    else:
-        body = ["slot = __cc_slots.get(name)",
-                "if slot is None:",
-                f"    __cc_set({SELF}, name, value)",
-                "else:",
-                f"    slot.assign({SELF}, value)"]
+    body = ["slot = __cc_slots.get(name)",
+            "if slot is None:",
+            f"    __cc_set({SELF}, name, value)",
+            "else:",
+            f"    slot.assign({SELF}, value)"]
     return make_function("__setattr__", f"{spec.qualname}.__setattr__", [SELF, "name", "value"],
                          body, env, spec.module)
 
 
 def _delattr(spec: RecordSpec):
     env = {"__cc_fields": frozenset(f.name for f in spec.fields), "__cc_del": object.__delattr__,
-           "__cc_delete_error": delete_error, "__cc_frozen": frozen_setter,
-           "__cc_qualname": spec.qualname}
-    on_field = (f"__cc_frozen({SELF}, name, True)" if spec.options.frozen
-                else "raise __cc_delete_error(f'{__cc_qualname}.{name}')")
-    body = ["if name in __cc_fields:", f"    {on_field}", f"__cc_del({SELF}, name)"]
+           "__cc_delete_error": delete_error, "__cc_qualname": spec.qualname}
+    body = ["if name in __cc_fields:", "    raise __cc_delete_error(f'{__cc_qualname}.{name}')",
+            f"__cc_del({SELF}, name)"]
     return make_function("__delattr__", f"{spec.qualname}.__delattr__", [SELF, "name"], body, env,
                          spec.module)
 
@@ -211,7 +224,8 @@ def _new(spec: RecordSpec, fields: tuple):
 
 def bind_methods(cls, methods: dict) -> None:
     """Give the methods that check their self (__reduce__ reads every field of it) the class
-    they belong to: it exists only once they are in it."""
+    they belong to: it exists only once they are in it (the compiled class for the frozen
+    attribute methods it borrows)."""
     for fn in methods.values():
         if fn is not None and "__cc_record" in getattr(fn, "__code__", _NO_CODE).co_names:
             fn.__globals__["__cc_record"] = cls
@@ -222,8 +236,9 @@ _NO_CODE = (lambda: None).__code__
 
 def fallback_methods(spec: RecordSpec) -> dict:
     """The methods the fallback class gets from its options (user's own methods win)."""
-    methods = {"__setattr__": _setattr(spec), "__delattr__": _delattr(spec),
-               "__reduce__": _reduce(spec), "__reduce_ex__": _reduce(spec, "__reduce_ex__")}
+    methods = frozen_attribute_methods(spec) if spec.options.frozen else \
+        {"__setattr__": _setattr(spec), "__delattr__": _delattr(spec)}
+    methods.update({"__reduce__": _reduce(spec), "__reduce_ex__": _reduce(spec, "__reduce_ex__")})
     if spec.options.init and "__init__" not in spec.user_specials:
         methods["__init__"] = _init(spec)
         zeroed = tuple(f for f in spec.fields if f.left_at_zero)

@@ -55,6 +55,7 @@ cdef extern from "Python.h":
     bint PyObject_TypeCheck(object o, PyTypeObject *t)
     void PyType_Modified(PyTypeObject *t)
     int PyDict_SetItemString(object d, const char *key, object value) except -1
+    int PyDict_DelItemString(object d, const char *key) except -1
     ctypedef struct _PyTypeObjectName "PyTypeObject":
         const char *tp_name
 
@@ -69,6 +70,8 @@ cdef extern from "compactclass/typeslots.h":
     object cc_type_dict(PyTypeObject *t)
     Py_ssize_t cc_type_basicsize(PyTypeObject *t)
     int cc_type_is_gc(PyTypeObject *t)
+    void cc_learn_python_setattro(PyTypeObject *python_class)
+    void cc_type_use_python_setattro(PyTypeObject *t)
 
 #: tracemalloc domain of arena slabs (see tracemalloc.DomainFilter)
 TRACEMALLOC_DOMAIN = 0x63630001
@@ -200,6 +203,31 @@ cdef int set_type_attribute(type cls, str name, object value) except -1:
 def _set_type_attribute(type cls, str name, object value):
     """set_type_attribute, for @compact while binding."""
     set_type_attribute(cls, name, value)
+
+
+def _del_type_attribute(type cls, str name):
+    """Remove an attribute of a compiled record type's own dict (the comparison wrappers
+    PyType_Ready made for a tp_richcompare that only implements ==), for @compact."""
+    _check_record_type(cls, "_del_type_attribute")
+    PyDict_DelItemString(cc_type_dict(<PyTypeObject *>cls), name.encode())
+    PyType_Modified(<PyTypeObject *>cls)
+
+
+class _PythonSetattr:
+    def __setattr__(self, name, value):
+        pass
+
+
+cc_learn_python_setattro(<PyTypeObject *>_PythonSetattr)
+
+
+def _use_python_setattr(type cls):
+    """Make writes to attributes of compiled record type ``cls`` call the ``__setattr__`` and
+    ``__delattr__`` its MRO finds (set by @compact: a frozen record's), as a Python class's
+    do, instead of the generated fast path."""
+    _check_record_type(cls, "_use_python_setattr")
+    cc_type_use_python_setattro(<PyTypeObject *>cls)
+    PyType_Modified(<PyTypeObject *>cls)
 
 
 def _set_type_name(type cls, str dotted_name):

@@ -31,6 +31,21 @@ static inline void cc_type_set_attro(PyTypeObject *t, cc_getattro_fn get, cc_set
         t->tp_setattro = set;
 }
 
+/* The tp_setattro CPython gives a Python class that defines __setattr__ (slot_tp_setattro,
+ * which calls the __setattr__/__delattr__ the type's MRO finds), learnt from such a class.
+ * A record type whose writes run Python (a frozen record's __setattr__) takes it: then
+ * object.__setattr__(record, ...) passes CPython's check that no C-level tp_setattro is jumped
+ * over (hackcheck), as it does on a frozen dataclass while it is initialised. */
+static setattrofunc cc_python_setattro = NULL;
+
+static inline void cc_learn_python_setattro(PyTypeObject *python_class) {
+    cc_python_setattro = python_class->tp_setattro;
+}
+
+static inline void cc_type_use_python_setattro(PyTypeObject *t) {
+    t->tp_setattro = cc_python_setattro;
+}
+
 /* CPython inherits tp_richcompare only together with tp_hash: a record that defines __hash__
  * but no comparison (eq=False with unsafe_hash, or a __hash__ of its own) would compare by
  * identity, where a dataclass inherits its base's __eq__ and ordering. Called once per record
