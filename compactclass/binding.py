@@ -33,6 +33,7 @@ from .codegen.methods import plan
 from .codegen.functions import binder, fixed_value
 from .layout import compute_layout, place_presence
 from .messages import frozen_setter
+from .pickling import has_own_state, reduce_with_state
 from .pure import arrays as pure_arrays
 from .pure import records as fallback
 from .spec import RecordSpec, build_spec
@@ -275,7 +276,7 @@ _NOT_COPIED = frozenset({"__dict__", "__weakref__", "__module__", "__qualname__"
 
 def _user_namespace(spec: RecordSpec, user_class) -> dict:
     """The class body's own attributes: methods, properties, constants (not field defaults)."""
-    fields = {f.name for f in spec.own_fields}
+    fields = {f.name for f in spec.own_fields} | set(spec.redeclared)
     annotations = vars(user_class).get("__annotations__", {})
     namespace = {name: value for name, value in vars(user_class).items()
                  if name not in _NOT_COPIED and name not in fields
@@ -295,8 +296,8 @@ def _twin(spec: RecordSpec, user_class, base_twin):
     """A plain @dataclass(slots=True) with the same fields: the source of dataclasses metadata
     (Field objects, params, the default docstring) through public API only."""
     fields = []
-    by_name = {f.name: f for f in spec.own_fields + spec.init_vars}
-    for name in spec.order[len(spec.base.order) if spec.base else 0:]:
+    by_name = {f.name: f for f in spec.fields + spec.init_vars}
+    for name in spec.redeclared + spec.order[len(spec.base.order) if spec.base else 0:]:
         f = by_name[name]
         if f.init_var:
             kwargs = {"kw_only": f.kw_only}
@@ -347,6 +348,8 @@ def _common_attributes(spec: RecordSpec, user_class, info: RecordInfo) -> dict:
         attrs["__match_args__"] = spec.match_args      # (as dataclasses: the body's own wins)
     if spec.hash_action == "none":
         attrs["__hash__"] = None
+    if has_own_state(user_class):
+        attrs["__reduce_ex__"] = attrs["__reduce__"] = reduce_with_state
     return attrs
 
 
@@ -412,6 +415,8 @@ def _build_fallback(spec: RecordSpec, user_class, info: Optional[RecordInfo] = N
     attrs = {name: _own_class_cell(value, user_class)
              for name, value in _common_attributes(spec, user_class, info).items()}
     methods = fallback.fallback_methods(spec)
+    if has_own_state(user_class):       # (the common attributes' reduce_with_state)
+        del methods["__reduce__"], methods["__reduce_ex__"]
     attrs.update(methods)
     attrs.update(__slots__=fallback.fallback_slots(spec), __module__=spec.module,
                  __qualname__=spec.qualname)

@@ -8,7 +8,11 @@ OverflowError rather than build a wrong record.
 """
 from __future__ import annotations
 
-__all__ = ["restore_v1", "reduce_subclass"]
+import copyreg
+
+__all__ = ["restore_v1", "reduce_subclass", "reduce_with_state", "has_own_state"]
+
+_OBJECT_GETSTATE = getattr(object, "__getstate__", None)    # (3.11+)
 
 _MRO = type.__dict__["__mro__"]     # a class's real MRO (a metaclass may shadow __mro__)
 
@@ -42,3 +46,26 @@ def _raise_corrupt(cls, info, signature, values):
     count = len(values) if isinstance(values, tuple) else type(values).__name__
     raise ValueError(f"{spec.qualname}: corrupt pickle: expected a tuple of "
                      f"{len(spec.fields)} field values, got {count}")
+
+
+def has_own_state(cls) -> bool:
+    """Whether a class (a record's declaration) or one of its bases defines ``__getstate__`` or
+    ``__setstate__``: then pickle and copy go through them, as for a dataclass."""
+    return any(name in vars(klass) for klass in cls.__mro__[:-1]
+               for name in ("__getstate__", "__setstate__"))
+
+
+def reduce_with_state(self, protocol=None):
+    """``__reduce_ex__``/``__reduce__`` of a record whose class defines ``__getstate__`` or
+    ``__setstate__``, what ``object.__reduce_ex__`` gives a slotted dataclass: a new empty
+    instance (``cls.__new__(cls)``), then ``__setstate__(state)`` (or pickle's default, which
+    sets the slots), with the state ``__getstate__`` returns (by default, as a slotted
+    object's: ``(None, {field: value})``)."""
+    cls = type(self)
+    getstate = getattr(cls, "__getstate__", _OBJECT_GETSTATE)
+    if getstate is None or getstate is _OBJECT_GETSTATE:
+        info = cls.__compact__
+        state = (None, {f.name: getattr(self, f.name) for f in info.spec.fields})
+    else:
+        state = self.__getstate__()
+    return copyreg.__newobj__, (cls,), state

@@ -140,6 +140,8 @@ class RecordSpec:
     init_vars: tuple = ()
     # the names of fields and InitVars in dataclass order (where each InitVar sits among them)
     order: tuple = ()
+    # inherited fields the class body declares again (a new default or flags, same storage)
+    redeclared: tuple = ()
 
     # -- views used by every consumer
     @property
@@ -212,7 +214,7 @@ class RecordSpec:
         return (GENERATOR_VERSION, self.name, tuple(f.canonical() for f in self.fields),
                 dataclasses.astuple(self.options), self.base.schema_hash() if self.base else None,
                 self.hash_action, self.user_specials, self.has_post_init,
-                tuple(f.name for f in self.init_vars), self.order)
+                tuple(f.name for f in self.init_vars), self.order, self.redeclared)
 
     def schema_hash(self) -> str:
         """A fingerprint of everything the generated code depends on (a stale build differs)."""
@@ -264,8 +266,8 @@ def _base_spec(cls, where) -> Optional[RecordSpec]:
         raise DeclarationError(f"{where}: a compact record can only inherit from compact records, "
                                f"not {others}")
     if len(compact_bases) > 1:
-        raise DeclarationError(f"{where}: a compact record can inherit from one compact "
-                               f"record only")
+        raise DeclarationError(f"{where}: multiple bases have instance lay-out conflict (a "
+                               f"compact record can inherit from one compact record only)")
     return compact_bases[0].__compact__.spec if compact_bases else None
 
 
@@ -438,14 +440,30 @@ def build_spec(cls, options: Options) -> RecordSpec:
                                f"{'non-' if base.options.frozen else ''}frozen dataclass from a "
                                f"{'' if base.options.frozen else 'non-'}frozen one")
     declared = _own_fields(cls, options, where)
-    inherited = base.fields + base.init_vars if base else ()
+    fields = list(base.fields if base else ())
+    redeclared = []
     for f in declared:
-        if any(b.name == f.name for b in inherited):
-            raise DeclarationError(f"{where}, field {f.name!r}: already defined by base record "
-                                   f"{base.qualname} (a C layout cannot change an inherited field)")
+        index = next((k for k, b in enumerate(fields) if b.name == f.name), None)
+        if index is None:
+            if base and any(b.name == f.name for b in base.init_vars):
+                raise DeclarationError(f"{where}, field {f.name!r}: already an InitVar of base "
+                                       f"record {base.qualname}")
+            continue
+        inherited = fields[index]
+        if f.init_var or f.kind.name != inherited.kind.name or \
+                f.kind.c_type != inherited.kind.c_type:
+            raise DeclarationError(
+                f"{where}, field {f.name!r}: base record {base.qualname} stores it as "
+                f"{inherited.kind.name}; a derived record may redeclare an inherited field with "
+                f"a new default or field() flags, but not as "
+                f"{'an InitVar' if f.init_var else f.kind.name} (its C storage is the base's)")
+        # as dataclasses: the field keeps its place, with the new declaration's default and flags
+        fields[index] = dataclasses.replace(f, kind=inherited.kind, owner=inherited.owner)
+        redeclared.append(f.name)
+    declared = [f for f in declared if f.name not in redeclared]
     own = tuple(f for f in declared if not f.init_var)
     init_vars = (base.init_vars if base else ()) + tuple(f for f in declared if f.init_var)
-    fields = (base.fields if base else ()) + own
+    fields = tuple(fields) + own
     order = (base.order if base else ()) + tuple(f.name for f in declared)
     by_name = {f.name: f for f in fields + init_vars}
     _check_field_order([by_name[n] for n in order], where)
@@ -455,5 +473,5 @@ def build_spec(cls, options: Options) -> RecordSpec:
         file=getattr(module, "__file__", None), fields=fields, options=options, base=base,
         hash_action=_hash_action(options, cls), user_specials=_user_specials(cls, options, where),
         has_post_init=callable(getattr(cls, "__post_init__", None)),
-        init_vars=init_vars, order=order,
+        init_vars=init_vars, order=order, redeclared=tuple(redeclared),
     )

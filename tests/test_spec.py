@@ -397,9 +397,23 @@ def test_redefining_a_base_field():
     class Base:
         x: i32
 
-    with pytest.raises(TypeError, match="already defined by base record") as exc:
+    with pytest.raises(TypeError, match="Base stores it as i32.* not as i64") as exc:
         declare("    x: i64\n", bases=("Base",), name="Child", Base=Base)
     assert_names(exc, cls="Child", field="x")
+
+
+def test_redeclaring_a_base_field_with_a_new_default():
+    """As a dataclass: the field keeps its place and storage, with the new default and flags."""
+    @compact
+    class Base:
+        x: i32 = 1
+        y: i32 = 2
+
+    child = declare("    x: i32 = field(default=5, repr=False)\n    z: i32 = 3\n",
+                    bases=("Base",), name="Child", Base=Base)
+    assert names(child.__compact__.spec.fields) == ["x", "y", "z"]
+    assert repr(child()) == "Child(y=2, z=3)" and child().x == 5 and Base().x == 1
+    assert [f.default for f in dataclasses.fields(child)] == [5, 2, 3]
 
 
 def test_default_with_default_factory():

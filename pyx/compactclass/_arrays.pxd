@@ -33,15 +33,15 @@ cdef class RecordArray:
     cdef Py_ssize_t export_shape
     cdef Py_ssize_t export_stride
 
-cdef int array_register(type cls, const cc_array_kind *kind, int abi) except -1
-cdef tuple array_field_values(object value, Py_ssize_t n, type record)
-cdef bint array_same_record(object value, type record) except -1
+cdef int array_register(object cls, const cc_array_kind *kind, int abi) except -1
+cdef tuple array_field_values(object value, Py_ssize_t n, object record)
+cdef bint array_same_record(object value, object record) except -1
 cdef int array_check_item(str record, size_t size, size_t expected_size, list offsets,
                           list expected_offsets) except -1
 
 # Nested record fields (compactclass.kinds.records): another module's record by its array kind,
 # and a record's payload stored in a field.
-cdef const cc_array_kind *array_kind_of_record(type record, size_t itemsize, Py_ssize_t item_base,
+cdef const cc_array_kind *array_kind_of_record(object record, size_t itemsize, Py_ssize_t item_base,
                                                const char *signature) except NULL
 cdef int store_record_payload(const cc_array_kind *kind, char *out, object value,
                               object where) except -1

@@ -202,7 +202,7 @@ cdef class ColumnProperty:
         return self.doc
 
 
-cdef int _install_columns(type cls, const cc_array_kind *kind) except -1:
+cdef int _install_columns(object cls, const cc_array_kind *kind) except -1:
     """One ColumnProperty per field whose name is not an array attribute (a.column(name)
     reaches the others)."""
     cdef Py_ssize_t k
@@ -221,7 +221,7 @@ cdef int _install_columns(type cls, const cc_array_kind *kind) except -1:
 cdef dict _record_array_kinds = {}
 
 
-cdef int array_register(type cls, const cc_array_kind *kind, int abi) except -1:
+cdef int array_register(object cls, const cc_array_kind *kind, int abi) except -1:
     """Called by a generated module, once for each array class it defines (abi: the structure
     version it was compiled with)."""
     check_abi(cls, abi)
@@ -235,7 +235,7 @@ cdef int array_register(type cls, const cc_array_kind *kind, int abi) except -1:
     return 0
 
 
-cdef const cc_array_kind *array_kind_of_record(type record, size_t itemsize, Py_ssize_t item_base,
+cdef const cc_array_kind *array_kind_of_record(object record, size_t itemsize, Py_ssize_t item_base,
                                                const char *signature) except NULL:
     """The array kind of compiled record type ``record``, for a module whose records have a
     field of that record (declared in another module): checked to describe the item this
@@ -801,7 +801,7 @@ cdef class _RecordBytes:
         self.array.exports -= 1
 
 
-cdef tuple array_field_values(object value, Py_ssize_t n, type record):
+cdef tuple array_field_values(object value, Py_ssize_t n, object record):
     """value as a tuple of n field values, or the TypeError a record array raises."""
     if isinstance(value, tuple):
         if len(<tuple>value) == n:
@@ -812,7 +812,7 @@ cdef tuple array_field_values(object value, Py_ssize_t n, type record):
     raise _messages.value_error(record, value)
 
 
-cdef bint array_same_record(object value, type record) except -1:
+cdef bint array_same_record(object value, object record) except -1:
     """value is a record of this very class, or of a plain (non-compact) Python subclass. The
     type test is C-level (Py_TYPE): a __class__ property cannot pass a foreign object off as a
     record, which the caller then reads as one."""

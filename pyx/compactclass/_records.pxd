@@ -56,11 +56,11 @@ ctypedef struct cc_record:
     PyObject **defaults          # nfields values for gather_args (an entry NULL: no default);
                                  # NULL for a record without a generated __init__
 
-cdef int register_record_type(type cls) except -1
+cdef int register_record_type(object cls) except -1
 cdef int check_abi(object cls, int abi) except -1
-cdef int set_type_attribute(type cls, str name, object value) except -1
+cdef int set_type_attribute(object cls, str name, object value) except -1
 cdef Py_ssize_t ref_offset(object obj, object target) except -2
-cdef int record_setup(type cls, cc_record *rec, list offsets, int abi) except -1
+cdef int record_setup(object cls, cc_record *rec, list offsets, int abi) except -1
 cdef object record_richcompare(const cc_record *rec, object a, object b, int op)
 cdef Py_hash_t record_hash(const cc_record *rec, object a) except -1
 cdef object record_repr(const cc_record *rec, object a)
@@ -68,7 +68,7 @@ cdef object record_reduce(const cc_record *rec, object a)
 cdef tuple record_values(const cc_record *rec, object a)
 cdef int record_payload_check(const cc_record *rec, char *payload, bint fix) noexcept
 
-cdef cc_arena *new_type_arena(type cls) except NULL
+cdef cc_arena *new_type_arena(object cls) except NULL
 cdef PyObject *record_alloc(cc_arena *arena, PyTypeObject *t, PyTypeObject *exact,
                             Py_ssize_t nitems) noexcept
 cdef void record_free(cc_arena *arena, void *o, PyTypeObject *exact) noexcept

@@ -72,6 +72,9 @@ cdef extern from "compactclass/typeslots.h":
     int cc_type_is_gc(PyTypeObject *t)
     void cc_learn_python_setattro(PyTypeObject *python_class)
     void cc_type_use_python_setattro(PyTypeObject *t)
+    int cc_type_setattr(object cls, object name, PyObject *value) except -1
+    int cc_type_is_heap(PyTypeObject *t)
+    void cc_type_set_metatype(PyTypeObject *t, PyTypeObject *meta)
 
 #: tracemalloc domain of arena slabs (see tracemalloc.DomainFilter)
 TRACEMALLOC_DOMAIN = 0x63630001
@@ -95,7 +98,7 @@ cdef void _slab_hook(void *ctx, void *slab, size_t nbytes, int acquired) noexcep
         PyTraceMalloc_Untrack(_DOMAIN, <uintptr_t>slab)
 
 
-cdef cc_arena *new_type_arena(type cls) except NULL:
+cdef cc_arena *new_type_arena(object cls) except NULL:
     """An arena of cls.__basicsize__-byte blocks, registered for statistics."""
     cdef PyTypeObject *t = <PyTypeObject *>cls
     cdef Py_ssize_t size = cc_type_basicsize(t)
@@ -132,7 +135,7 @@ cdef void record_free(cc_arena *arena, void *o, PyTypeObject *exact) noexcept:
         PyObject_Free(o)
 
 
-cdef int register_record_type(type cls) except -1:
+cdef int register_record_type(object cls) except -1:
     """Called by a generated module for each record type it defines, before binding."""
     _record_types.add(<uintptr_t><PyObject *>cls)
     return 0
@@ -191,7 +194,7 @@ cdef bint is_initialising(object obj) except -1:
 
 # ----------------------------------------------------------------- Python-level API
 
-cdef int set_type_attribute(type cls, str name, object value) except -1:
+cdef int set_type_attribute(object cls, str name, object value) except -1:
     """Set an attribute on a compiled record or record-array type (static and ready, so
     ``setattr`` refuses) and invalidate the type caches."""
     _check_record_type(cls, "_set_type_attribute")
@@ -200,17 +203,69 @@ cdef int set_type_attribute(type cls, str name, object value) except -1:
     return 0
 
 
-def _set_type_attribute(type cls, str name, object value):
+def _set_type_attribute(object cls, str name, object value):
     """set_type_attribute, for @compact while binding."""
     set_type_attribute(cls, name, value)
 
 
-def _del_type_attribute(type cls, str name):
+def _del_type_attribute(object cls, str name):
     """Remove an attribute of a compiled record type's own dict (the comparison wrappers
     PyType_Ready made for a tp_richcompare that only implements ==), for @compact."""
     _check_record_type(cls, "_del_type_attribute")
     PyDict_DelItemString(cc_type_dict(<PyTypeObject *>cls), name.encode())
     PyType_Modified(<PyTypeObject *>cls)
+
+
+# type's own getset descriptors whose setters write PyHeapTypeObject fields (a static type has
+# none): never set on a compiled record type.
+_HEAP_ONLY_ATTRIBUTES = frozenset({"__name__", "__qualname__", "__bases__"})
+_TYPE_ANNOTATIONS = type.__dict__["__annotations__"]
+
+
+cdef class RecordType(type):
+    """The type of compiled record classes. Their classes are static C types, which CPython
+    makes immutable; this metatype gives them a Python class's class attributes instead:
+    ``Point.flag = True``, ``del Point.flag``, ``functools.total_ordering`` adding methods, and
+    ``__annotations__``. Fields and the names only a heap type can change (``__name__``,
+    ``__qualname__``, ``__bases__``) are refused. Python classes derived from a record are heap
+    types of this metatype and behave as any class."""
+
+    def __setattr__(cls, name, value):
+        _set_class_attribute(cls, name, <PyObject *>value)
+
+    def __delattr__(cls, name):
+        _set_class_attribute(cls, name, NULL)
+
+    @property
+    def __annotations__(cls):
+        if cc_type_is_heap(<PyTypeObject *>cls):
+            return _TYPE_ANNOTATIONS.__get__(cls, type(cls))
+        found = cc_type_dict(<PyTypeObject *>cls).get("__annotations__")
+        if found is None:
+            raise AttributeError(f"type object {cls.__qualname__!r} has no attribute "
+                                 f"'__annotations__'")
+        return found
+
+
+cdef int _set_class_attribute(object cls, object name, PyObject *value) except -1:
+    cdef PyTypeObject *t = <PyTypeObject *>cls
+    cdef const cc_record *rec
+    cdef Py_ssize_t k
+    if not cc_type_is_heap(t):
+        verb = "delete" if value == NULL else "set"
+        if name in _HEAP_ONLY_ATTRIBUTES:
+            raise TypeError(f"cannot {verb} {name!r} attribute of compiled record type "
+                            f"{cls.__qualname__!r}")
+        address = _records.get(<uintptr_t><PyObject *>cls)
+        if address is not None and isinstance(name, str):
+            rec = <const cc_record *><uintptr_t>address
+            for k in range(rec.nfields):
+                if <object>rec.fields[k].pyname == name:
+                    raise AttributeError(f"cannot {verb} class attribute {name!r} of "
+                                         f"{cls.__qualname__}: it is a field (its descriptor "
+                                         f"reads the C value)")
+    cc_type_setattr(cls, name, value)
+    return 0
 
 
 class _PythonSetattr:
@@ -221,7 +276,7 @@ class _PythonSetattr:
 cc_learn_python_setattro(<PyTypeObject *>_PythonSetattr)
 
 
-def _use_python_setattr(type cls):
+def _use_python_setattr(object cls):
     """Make writes to attributes of compiled record type ``cls`` call the ``__setattr__`` and
     ``__delattr__`` its MRO finds (set by @compact: a frozen record's), as a Python class's
     do, instead of the generated fast path."""
@@ -230,7 +285,7 @@ def _use_python_setattr(type cls):
     PyType_Modified(<PyTypeObject *>cls)
 
 
-def _set_type_name(type cls, str dotted_name):
+def _set_type_name(object cls, str dotted_name):
     """Make a compiled record type report ``module.qualname`` (its __module__ and
     __qualname__). The string is kept for the life of the process, as a type's name must be.
     """
@@ -245,7 +300,7 @@ def _set_type_name(type cls, str dotted_name):
     PyType_Modified(<PyTypeObject *>cls)
 
 
-def arena_stats(type cls):
+def arena_stats(object cls):
     """Statistics of the arena of a compiled record type, as a dict (None if it has none)."""
     cdef cc_arena_stats s
     address = _arenas.get(cls)
@@ -292,7 +347,7 @@ cdef int _set_field(object self, PyObject *value, void *closure) except -1:
     return 0
 
 
-cdef int _install_getsets(type cls, cc_record *rec) except -1:
+cdef int _install_getsets(object cls, cc_record *rec) except -1:
     """One getset descriptor per field (every field, inherited ones too: an error then names
     this record, as the fallback's does), into the ready static type's dict."""
     cdef PyTypeObject *t = <PyTypeObject *>cls
@@ -332,7 +387,7 @@ cdef Py_ssize_t ref_offset(object obj, object target) except -2:
     return -1
 
 
-cdef int record_setup(type cls, cc_record *rec, list offsets, int abi) except -1:
+cdef int record_setup(object cls, cc_record *rec, list offsets, int abi) except -1:
     """Called by a generated module for each record type, before binding: checks that it was
     compiled against these structs (abi) and that the C compiler placed every field where
     compactclass.layout says (offsets: as measured on an instance), completes the field table
@@ -360,6 +415,7 @@ cdef int record_setup(type cls, cc_record *rec, list offsets, int abi) except -1
     _records[<uintptr_t><PyObject *>cls] = <uintptr_t>rec
     register_record_type(cls)
     _install_getsets(cls, rec)
+    cc_type_set_metatype(<PyTypeObject *>cls, <PyTypeObject *>RecordType)
     return 0
 
 
@@ -456,7 +512,7 @@ cdef object record_reduce(const cc_record *rec, object a):
 cdef list _bound_defaults = []
 
 
-def set_defaults(type record, tuple values, object missing):
+def set_defaults(object record, tuple values, object missing):
     """Fill the defaults table of compiled type ``record`` (what its constructor takes for an
     argument not given: values[i], or none where values[i] is missing). Called by @compact."""
     address = _records.get(<uintptr_t><PyObject *>record)
@@ -476,7 +532,7 @@ def set_defaults(type record, tuple values, object missing):
 cdef tuple _NO_ARGS = ()
 
 
-def restore_record(type record, tuple values, type cls):
+def restore_record(object record, tuple values, object cls):
     """A record of compiled type ``record`` (or of cls, a class derived from it) from every
     field value in declared order, each checked; no __init__ or __post_init__ runs."""
     address = _records.get(<uintptr_t><PyObject *>record)
@@ -488,7 +544,8 @@ def restore_record(type record, tuple values, type cls):
     if len(values) != rec.nfields:
         raise ValueError(f"{rec.qualname.decode('utf-8')}: expected {rec.nfields} field "
                          f"values, got {len(values)}")
-    if not PyType_IsSubtype(<PyTypeObject *>cls, <PyTypeObject *>record):
+    if not isinstance(cls, type) or not PyType_IsSubtype(<PyTypeObject *>cls,
+                                                         <PyTypeObject *>record):
         raise TypeError(f"restore_record: {cls!r} does not derive from {record.__qualname__}")
     # the type's own tp_new, not a __new__ found as an attribute (which anything can replace)
     obj = (<PyTypeObject *>record).tp_new(cls, <PyObject *>_NO_ARGS, NULL)

@@ -46,6 +46,36 @@ static inline void cc_type_use_python_setattro(PyTypeObject *t) {
     t->tp_setattro = cc_python_setattro;
 }
 
+/* Set (value NULL: delete) a class attribute of a type through CPython's own type.__setattr__,
+ * which a compiled record's static type refuses (Py_TPFLAGS_IMMUTABLETYPE): the flag is
+ * lifted for the call. What that setter would do to a static type that only a heap type
+ * survives (__name__, __qualname__, __bases__ write PyHeapTypeObject fields) the caller
+ * refuses first (RecordType). */
+static inline int cc_type_setattr(PyObject *cls, PyObject *name, PyObject *value) {
+    PyTypeObject *t = (PyTypeObject *)cls;
+    unsigned long immutable = t->tp_flags & Py_TPFLAGS_IMMUTABLETYPE;
+    int result;
+    t->tp_flags &= ~Py_TPFLAGS_IMMUTABLETYPE;
+    result = PyType_Type.tp_setattro(cls, name, value);
+    t->tp_flags |= immutable;
+    return result;
+}
+
+static inline int cc_type_is_heap(PyTypeObject *t) {
+    return (t->tp_flags & Py_TPFLAGS_HEAPTYPE) != 0;
+}
+
+static inline int cc_type_is_abstract(PyTypeObject *t) {
+    return (t->tp_flags & Py_TPFLAGS_IS_ABSTRACT) != 0;
+}
+
+/* Make `meta` the type of type object t (a compiled record's static type: it holds no
+ * reference to its type, so one is taken here for the life of the process). */
+static inline void cc_type_set_metatype(PyTypeObject *t, PyTypeObject *meta) {
+    Py_INCREF(meta);
+    Py_SET_TYPE((PyObject *)t, meta);
+}
+
 /* CPython inherits tp_richcompare only together with tp_hash: a record that defines __hash__
  * but no comparison (eq=False with unsafe_hash, or a __hash__ of its own) would compare by
  * identity, where a dataclass inherits its base's __eq__ and ordering. Called once per record
