@@ -30,6 +30,7 @@ from .codegen import names
 from .codegen.arrays import has_array
 from .codegen.kinds import BIND_OBJECTS, bound_objects
 from .codegen.methods import plan
+from .codegen.records import generated_init
 from .codegen.functions import binder, fixed_value
 from .layout import compute_layout, place_presence
 from .messages import frozen_setter
@@ -169,6 +170,11 @@ def _load_compiled(spec: RecordSpec, base: Optional[RecordInfo]):
         return _import_failed(spec, name, exc)
     except ImportError as exc:
         return _import_failed(spec, name, exc)
+    except TypeError as exc:
+        if "has wrong signature" not in str(exc):
+            raise
+        # built against another compactclass runtime (Cython checks each cimported function)
+        return _stale(spec, name, f"importing it failed: {exc}")
     finally:
         _state.depth -= 1
     built = getattr(module, "__compact_schema__", {}).get(spec.name)
@@ -331,6 +337,41 @@ def _signature(spec: RecordSpec, user_class, twin) -> inspect.Signature:
     return signature.replace(parameters=list(signature.parameters.values())[1:])
 
 
+def describe_init(init, twin):
+    """Give a generated ``__init__`` what inspect reports of the twin dataclass's: its
+    signature (``(self, x: int) -> None``) and annotations."""
+    init.__signature__ = inspect.signature(twin.__init__)
+    init.__annotations__ = dict(twin.__init__.__annotations__)
+    return init
+
+
+def _initialising_setstate(setstate, begin, end):
+    """A frozen record's ``__setstate__`` from the class body, run with the record marked as
+    being initialised, so ``object.__setattr__`` works there as on a frozen dataclass."""
+    @functools.wraps(setstate)
+    def __setstate__(self, state):
+        previous = begin(self)
+        try:
+            return setstate(self, state)
+        finally:
+            end(previous)
+    return __setstate__
+
+
+def _compiled_init(cls, twin):
+    """The compiled class's ``__init__`` as its dict shows it: a Python function that calls
+    the type's own (Cython's slot wrapper, whose signature inspect reads as ``*args,
+    **kwargs``), described as the twin's."""
+    slot_init = vars(cls)["__init__"]
+
+    def __init__(self, /, *args, **kwargs):
+        slot_init(self, *args, **kwargs)
+
+    __init__.__qualname__ = f"{cls.__qualname__}.__init__"
+    __init__.__module__ = cls.__module__
+    return describe_init(__init__, twin)
+
+
 def _common_attributes(spec: RecordSpec, user_class, info: RecordInfo) -> dict:
     """Class attributes both modes get (everything but the methods that differ)."""
     twin = info.twin
@@ -414,14 +455,23 @@ def _build_fallback(spec: RecordSpec, user_class, info: Optional[RecordInfo] = N
                           user_class)
     attrs = {name: _own_class_cell(value, user_class)
              for name, value in _common_attributes(spec, user_class, info).items()}
+    if spec.options.frozen and "__setstate__" in attrs:
+        attrs["__setstate__"] = _initialising_setstate(attrs["__setstate__"], fallback.begin_init,
+                                                       fallback.end_init)
     methods = fallback.fallback_methods(spec)
+    if generated_init(spec):
+        describe_init(methods["__init__"], info.twin)
     if has_own_state(user_class):       # (the common attributes' reduce_with_state)
         del methods["__reduce__"], methods["__reduce_ex__"]
     attrs.update(methods)
     attrs.update(__slots__=fallback.fallback_slots(spec), __module__=spec.module,
                  __qualname__=spec.qualname)
-    bases = (base.fallback_class(),) if base else ()
-    cls = type(user_class)(spec.name, bases, attrs)
+    bases = tuple(b.__compact__.fallback_class() if "__compact__" in vars(b) else b
+                  for b in user_class.__bases__ if b is not object)
+    metatype = type(user_class)
+    if isinstance(metatype, type) and metatype.__module__ == "compactclass._records":
+        metatype = type         # (a compiled base's RecordType: the fallback's bases decide)
+    cls = metatype(spec.name, bases, attrs)
     fallback.check_fields(cls, spec, methods)
     fallback.bind_methods(cls, methods)
     info.cls = cls
@@ -446,14 +496,26 @@ def _bind_compiled(spec: RecordSpec, user_class, module) -> type:
     setattr(module, names.private(spec, "user"),
             {n: vars(user_class)[n] for n in spec.user_specials})
     attrs = _common_attributes(spec, user_class, info)
+    if generated_init(spec):
+        attrs["__init__"] = _compiled_init(cls, info.twin)
+    if spec.options.frozen and "__setstate__" in attrs:
+        attrs["__setstate__"] = _initialising_setstate(attrs["__setstate__"], _records._begin_init,
+                                                       _records._end_init)
     if spec.options.frozen:
         frozen = fallback.frozen_attribute_methods(spec)
         fallback.bind_methods(cls, frozen)
         attrs.update(frozen)
     for name, value in attrs.items():
         _records._set_type_attribute(cls, name, value)
-    if spec.options.frozen:
+    if spec.options.frozen or spec.attribute_hooks:
         _records._use_python_setattr(cls)
+    if user_class.__mro__[1:] != cls.__mro__[1:]:    # bases that lend methods
+        _records._set_bases(cls, tuple(cls.__base__ if b is object else b
+                                       for b in user_class.__bases__),
+                            (cls,) + user_class.__mro__[1:])
+    abstract = _abstract_methods(user_class)
+    if abstract:
+        cls.__abstractmethods__ = abstract
     _drop_comparison_wrappers(cls, spec)
     if spec.weakref and not hasattr(cls, "__weakref__"):
         _records._set_type_attribute(cls, "__weakref__", _WEAKREF_ATTRIBUTE)
@@ -467,6 +529,18 @@ def _bind_compiled(spec: RecordSpec, user_class, module) -> type:
     _retarget_class_cells(attrs, user_class, cls)
     attach_array(cls, info)
     return cls
+
+
+def _abstract_methods(user_class) -> frozenset:
+    """The abstract methods the declared class leaves (abc.update_abstractmethods' rule),
+    which its compiled class takes: then creating it raises TypeError, as ABCMeta's class."""
+    found = {name for name, value in vars(user_class).items()
+             if getattr(value, "__isabstractmethod__", False)}
+    for base in user_class.__bases__:
+        for name in getattr(base, "__abstractmethods__", ()):
+            if getattr(getattr(user_class, name, None), "__isabstractmethod__", False):
+                found.add(name)
+    return frozenset(found)
 
 
 _WRAPPER = type(object.__lt__)

@@ -6,6 +6,7 @@ this module), so every message is written once.
 from __future__ import annotations
 
 import dataclasses
+import sys
 
 from .kinds.messages import short_repr
 
@@ -194,3 +195,15 @@ def object_fields_array_error(record: str, fields: list) -> TypeError:
     return TypeError(f"{record}.Array: record arrays hold plain data only, and {record} has "
                      f"object fields: {listed}. Use Str[N]/Bytes[N] for strings stored inline, "
                      f"or keep the records in a list")
+
+
+def abstract_error(cls) -> TypeError:
+    """What creating an abstract class raises (object.__new__'s words, per version)."""
+    names = sorted(getattr(cls, "__abstractmethods__", ()))
+    plural = "s" if len(names) > 1 else ""
+    if sys.version_info >= (3, 12):
+        return TypeError(f"Can't instantiate abstract class {cls.__name__} without an "
+                         f"implementation for abstract method{plural} "
+                         f"{', '.join(repr(n) for n in names)}")
+    return TypeError(f"Can't instantiate abstract class {cls.__name__} with abstract "
+                     f"method{plural} {', '.join(names)}")

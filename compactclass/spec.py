@@ -21,7 +21,7 @@ __all__ = ["FieldSpec", "Options", "RecordSpec", "field", "build_spec", "OPTION_
            "GENERATOR_VERSION"]
 
 # Bumped whenever generated code changes shape, so builds from an older generator count as stale.
-GENERATOR_VERSION = 12
+GENERATOR_VERSION = 13
 
 OPTION_NAMES = ("init", "repr", "eq", "order", "unsafe_hash", "frozen", "match_args", "kw_only",
                 "weakref_slot")
@@ -52,7 +52,7 @@ SLOT_SPECIALS = {
     "__setitem__": 2,
 }
 # Special methods a compact record cannot take from its class body.
-FORBIDDEN_SPECIALS = ("__new__", "__setattr__", "__delattr__", "__getattribute__", "__getattr__",
+FORBIDDEN_SPECIALS = ("__new__", "__getattribute__", "__getattr__",
                       "__del__", "__pow__", "__rpow__", "__divmod__",
                       "__rdivmod__", "__iadd__", "__isub__", "__imul__", "__get__", "__set__",
                       "__delete__", "__await__", "__aiter__", "__anext__", "__buffer__")
@@ -142,6 +142,9 @@ class RecordSpec:
     order: tuple = ()
     # inherited fields the class body declares again (a new default or flags, same storage)
     redeclared: tuple = ()
+    # __setattr__/__delattr__ of a (non-frozen) record's body or its bases: every write,
+    # __init__'s included, goes through them, as on a dataclass
+    attribute_hooks: tuple = ()
 
     # -- views used by every consumer
     @property
@@ -214,7 +217,8 @@ class RecordSpec:
         return (GENERATOR_VERSION, self.name, tuple(f.canonical() for f in self.fields),
                 dataclasses.astuple(self.options), self.base.schema_hash() if self.base else None,
                 self.hash_action, self.user_specials, self.has_post_init,
-                tuple(f.name for f in self.init_vars), self.order, self.redeclared)
+                tuple(f.name for f in self.init_vars), self.order, self.redeclared,
+                self.attribute_hooks)
 
     def schema_hash(self) -> str:
         """A fingerprint of everything the generated code depends on (a stale build differs)."""
@@ -258,13 +262,30 @@ def _is_classvar(annotation) -> bool:
     return annotation is typing.ClassVar or typing.get_origin(annotation) is typing.ClassVar
 
 
+class _LayoutProbe:
+    __slots__ = ("_cc_probe",)
+
+
+def _check_mixins(mixins, where) -> None:
+    """Bases other than a record may lend methods (mixins, abc.ABC, Protocol, Generic[T]) but
+    not instance state: a record's C layout is its own and its record base's."""
+    try:        # (typing.Generic adds no state, but refuses to be a base without parameters)
+        type("_cc_probe", (_LayoutProbe, *[b for b in mixins if b is not typing.Generic]),
+             {"__slots__": ()})
+    except TypeError as exc:
+        names = ", ".join(b.__qualname__ for b in mixins)
+        raise DeclarationError(f"{where}: multiple bases have instance lay-out conflict: a "
+                               f"compact record's bases other than a record ({names}) may "
+                               f"define methods but no instance state (no __slots__ with "
+                               f"names, no C layout): {exc}") from None
+
+
 def _base_spec(cls, where) -> Optional[RecordSpec]:
     bases = [b for b in cls.__bases__ if b is not object]
     compact_bases = [b for b in bases if "__compact__" in vars(b)]
-    if len(bases) > len(compact_bases):
-        others = ", ".join(b.__qualname__ for b in bases if b not in compact_bases)
-        raise DeclarationError(f"{where}: a compact record can only inherit from compact records, "
-                               f"not {others}")
+    mixins = [b for b in bases if b not in compact_bases]
+    if mixins:
+        _check_mixins(mixins, where)
     if len(compact_bases) > 1:
         raise DeclarationError(f"{where}: multiple bases have instance lay-out conflict (a "
                                f"compact record can inherit from one compact record only)")
@@ -388,7 +409,7 @@ def _user_specials(cls, options: Options, where) -> tuple:
         for name in ("__setattr__", "__delattr__"):
             if name in namespace:       # dataclasses' words
                 raise DeclarationError(f"{where}: Cannot overwrite attribute {name} in class "
-                                       f"{cls.__qualname__}")
+                                       f"{cls.__name__}")
     for name in FORBIDDEN_SPECIALS:
         if name in namespace:
             raise DeclarationError(f"{where}: compact records cannot define {name}")
@@ -474,4 +495,7 @@ def build_spec(cls, options: Options) -> RecordSpec:
         hash_action=_hash_action(options, cls), user_specials=_user_specials(cls, options, where),
         has_post_init=callable(getattr(cls, "__post_init__", None)),
         init_vars=init_vars, order=order, redeclared=tuple(redeclared),
+        attribute_hooks=tuple(sorted(set(base.attribute_hooks if base else ()) |
+                                     {n for n in ("__setattr__", "__delattr__")
+                                      if n in vars(cls)})),
     )

@@ -486,8 +486,8 @@ def test_field_without_annotation():
     assert "'y'" in str(exc.value)
 
 
-@pytest.mark.parametrize("method", ["__new__", "__setattr__", "__delattr__", "__getattr__",
-                                    "__getattribute__", "__del__", "__iadd__", "__get__"])
+@pytest.mark.parametrize("method", ["__new__", "__getattr__", "__getattribute__", "__del__",
+                                    "__iadd__", "__get__"])
 def test_forbidden_special_methods(method):
     with pytest.raises(TypeError, match=f"compact records cannot define {method}") as exc:
         declare(f"    x: i32\n    def {method}(self, *args):\n        pass\n")
@@ -496,7 +496,7 @@ def test_forbidden_special_methods(method):
 
 def test_bases_must_be_one_compact_record():
     class Plain:
-        pass
+        __slots__ = ("state",)
 
     @compact
     class A:
@@ -506,7 +506,8 @@ def test_bases_must_be_one_compact_record():
     class B:
         pass
 
-    with pytest.raises(TypeError, match="can only inherit from compact records, not") as exc:
+    with pytest.raises(TypeError, match="lay-out conflict.*may define methods but no instance") \
+            as exc:
         declare("    x: i32\n", bases=("Plain",), Plain=Plain)
     assert_names(exc)
     assert "Plain" in str(exc.value)

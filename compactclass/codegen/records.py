@@ -281,6 +281,10 @@ def func_fill(spec: RecordSpec) -> list:
     for i, f in enumerate(spec.fields):
         if f.left_at_zero:      # holds its zero (the record's bytes start zeroed)
             continue
+        if spec.attribute_hooks:    # as a dataclass's __init__: self.x = x, through __setattr__
+            lines.append(f"{INDENT}setattr(_cc_self, {names.field_constant(spec, f, 'name')}, "
+                         f"<object>_cc_values[{i}])")
+            continue
         lines.append(INDENT + f.kind.store(f"_cc_self.{f.name}", f"<object>_cc_values[{i}]",
                                            _where(spec, f)))
     lines.append(f"{INDENT}return 0")
@@ -320,7 +324,9 @@ def func_vectorcall(spec: RecordSpec) -> list:
                    f"{names.private(spec, 'binder')}, _cc_args, _cc_nargsf, _cc_kwnames), "
                    f'{_bound_count(spec)}, "{spec.qualname}")',
                    f"{fill}(_cc_self, _cc_r.PySequence_Fast_ITEMS(_cc_bound))"]
-    body = [f"cdef {spec.name} _cc_self = {spec.name}.__new__({spec.name})",
+    body = ["if _cc_r.cc_type_is_abstract(<_cc_PyTypeObject *>_cc_cls):",
+            f"{INDENT}raise _cc_r.abstract_error(_cc_cls)",
+            f"cdef {spec.name} _cc_self = {spec.name}.__new__({spec.name})",
             "cdef tuple _cc_bound"]
     if spec.init_vars:
         # InitVars are parameters but not fields: only the binder maps such a call

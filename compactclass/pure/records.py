@@ -41,6 +41,9 @@ def _end_init(previous) -> None:
     _initialising.obj = previous
 
 
+begin_init, end_init = _begin_init, _end_init
+
+
 class CheckedSlot(property):
     """A fallback record's field on its class: a property over the slot (``slot``, a member
     descriptor) that keeps the rules a compiled record's field follows. Reads go straight to
@@ -119,6 +122,8 @@ def _mark_initialising(cls, init) -> None:
 
 
 def _set_lines(spec: RecordSpec) -> list:
+    if spec.attribute_hooks:    # as a dataclass's __init__: self.x = x, through __setattr__
+        return [f"{SELF}.{f.name} = {f.name}" for f in spec.fields if not f.left_at_zero]
     return [f"__cc_slots[{f.name!r}].assign({SELF}, {f.name})" for f in spec.fields
             if not f.left_at_zero]
 
@@ -238,6 +243,8 @@ def fallback_methods(spec: RecordSpec) -> dict:
     """The methods the fallback class gets from its options (user's own methods win)."""
     methods = frozen_attribute_methods(spec) if spec.options.frozen else \
         {"__setattr__": _setattr(spec), "__delattr__": _delattr(spec)}
+    for name in spec.attribute_hooks:   # the body's own (or its base's): object's checks fields
+        methods.pop(name)
     methods.update({"__reduce__": _reduce(spec), "__reduce_ex__": _reduce(spec, "__reduce_ex__")})
     if spec.options.init and "__init__" not in spec.user_specials:
         methods["__init__"] = _init(spec)

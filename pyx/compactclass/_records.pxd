@@ -26,6 +26,7 @@ cdef extern from "compactclass/typeslots.h":
     void cc_type_set_alloc(PyTypeObject *t, allocfunc a, freefunc f)
     void cc_type_set_vectorcall(PyTypeObject *t, cc_vectorcall_fn f)
     void cc_type_inherit_richcompare(PyTypeObject *t)
+    int cc_type_is_abstract(PyTypeObject *t)
     PyTypeObject *cc_type_of(void *o)
     ctypedef object (*cc_getattro_fn)(object, object)
     ctypedef int (*cc_setattro_fn)(object, object, PyObject *) except -1
@@ -76,6 +77,7 @@ cdef object call_binder(object binder, PyObject **args, size_t nargsf, PyObject 
 cdef object begin_init(object obj)
 cdef int end_init(object previous) except -1
 cdef bint is_initialising(object obj) except -1
+cdef object abstract_error(object cls)
 cdef tuple checked_values(object values, Py_ssize_t n, str record)
 
 

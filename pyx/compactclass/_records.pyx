@@ -75,6 +75,8 @@ cdef extern from "compactclass/typeslots.h":
     int cc_type_setattr(object cls, object name, PyObject *value) except -1
     int cc_type_is_heap(PyTypeObject *t)
     void cc_type_set_metatype(PyTypeObject *t, PyTypeObject *meta)
+    int cc_type_set_bases(PyTypeObject *t, object bases, object mro) except -1
+    int cc_type_ensure_slot_tables(PyTypeObject *t) except -1
 
 #: tracemalloc domain of arena slabs (see tracemalloc.DomainFilter)
 TRACEMALLOC_DOMAIN = 0x63630001
@@ -147,6 +149,11 @@ cdef int _check_record_type(object cls, str what) except -1:
     return 0
 
 
+cdef object abstract_error(object cls):
+    """The TypeError creating abstract record class cls raises."""
+    return _messages.abstract_error(cls)
+
+
 cdef tuple checked_values(object values, Py_ssize_t n, str record):
     """values as a tuple of exactly n field values (what a binder returns): the generated
     code reads n items from it, so nothing else may pass."""
@@ -190,6 +197,15 @@ cdef int end_init(object previous) except -1:
 
 cdef bint is_initialising(object obj) except -1:
     return getattr(_initialising, "obj", None) is obj
+
+
+def _begin_init(obj):
+    """begin_init, for @compact (a frozen record's __setstate__ runs as __post_init__ does)."""
+    return begin_init(obj)
+
+
+def _end_init(previous):
+    end_init(previous)
 
 
 # ----------------------------------------------------------------- Python-level API
@@ -264,8 +280,41 @@ cdef int _set_class_attribute(object cls, object name, PyObject *value) except -
                     raise AttributeError(f"cannot {verb} class attribute {name!r} of "
                                          f"{cls.__qualname__}: it is a field (its descriptor "
                                          f"reads the C value)")
+        cc_type_ensure_slot_tables(t)     # (a special method set now fills its slot)
     cc_type_setattr(cls, name, value)
     return 0
+
+
+def _set_bases(cls, tuple bases, tuple mro):
+    """Give compiled record type ``cls`` the bases of its declaration: ``bases`` holds its
+    record base (or object) and bases without instance state (checked by compactclass.spec);
+    ``mro`` is the declaration's MRO with cls in its place. Then the special methods those
+    bases define reach the type's slots, as a Python class's do. For @compact."""
+    _check_record_type(cls, "_set_bases")
+    base = (<PyTypeObject *>cls).tp_base
+    if not bases or mro[0] is not cls or <object><PyObject *>base not in mro:
+        raise TypeError(f"_set_bases: bases {bases!r} and MRO {mro!r} do not fit {cls!r}")
+    for klass in mro:
+        if not isinstance(klass, type):
+            raise TypeError(f"_set_bases: {klass!r} is not a class")
+    cc_type_set_bases(<PyTypeObject *>cls, bases, mro)
+    own = cc_type_dict(<PyTypeObject *>cls)
+    for klass in mro[1:-1]:     # (a record base's own slots too: its bases may have changed)
+        for name, value in list(vars(klass).items()):
+            if not (name.startswith("__") and name.endswith("__")) or name in own \
+                    or name in _NOT_SLOT_NAMES:
+                continue
+            # setting and removing the name makes CPython fill the slot from the MRO
+            cc_type_setattr(cls, name, <PyObject *>value)
+            cc_type_setattr(cls, name, NULL)
+
+
+_NOT_SLOT_NAMES = frozenset({"__module__", "__qualname__", "__doc__", "__dict__", "__weakref__",
+                             "__slots__", "__annotations__", "__abstractmethods__",
+                             "__parameters__", "__orig_bases__", "__init_subclass__",
+                             "__class_getitem__", "__subclasshook__", "__protocol_attrs__",
+                             "__non_callable_proto_members__", "__type_params__",
+                             "__firstlineno__", "__static_attributes__", "__match_args__"})
 
 
 class _PythonSetattr:

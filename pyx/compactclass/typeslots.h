@@ -76,6 +76,68 @@ static inline void cc_type_set_metatype(PyTypeObject *t, PyTypeObject *meta) {
     Py_SET_TYPE((PyObject *)t, meta);
 }
 
+/* Give a ready compiled record type t the bases and MRO its declaration has (its record
+ * base, which is its tp_base and C layout, and bases that only lend methods, checked by
+ * compactclass.spec to add no instance state): method lookup, isinstance and super() walk
+ * tp_mro. t is registered as a subclass of each new heap-type base, as PyType_Ready does, so
+ * that a change to one (an attribute set later) invalidates t's method cache too. */
+/* A static type without number, sequence, mapping or async methods has NULL for their tables,
+ * where CPython would put a slot it fills from a special method set later (a heap type embeds
+ * them): give t zeroed tables of its own, kept for the life of the process, as the type. */
+static int cc_type_ensure_slot_tables(PyTypeObject *t) {
+    if (t->tp_as_number == NULL &&
+            (t->tp_as_number = (PyNumberMethods *)PyMem_Calloc(1, sizeof(PyNumberMethods))) == NULL)
+        goto nomemory;
+    if (t->tp_as_sequence == NULL &&
+            (t->tp_as_sequence = (PySequenceMethods *)PyMem_Calloc(1, sizeof(PySequenceMethods)))
+            == NULL)
+        goto nomemory;
+    if (t->tp_as_mapping == NULL &&
+            (t->tp_as_mapping = (PyMappingMethods *)PyMem_Calloc(1, sizeof(PyMappingMethods)))
+            == NULL)
+        goto nomemory;
+    if (t->tp_as_async == NULL &&
+            (t->tp_as_async = (PyAsyncMethods *)PyMem_Calloc(1, sizeof(PyAsyncMethods))) == NULL)
+        goto nomemory;
+    return 0;
+nomemory:
+    PyErr_NoMemory();
+    return -1;
+}
+
+static int cc_type_set_bases(PyTypeObject *t, PyObject *bases, PyObject *mro) {
+    Py_ssize_t i;
+    if (cc_type_ensure_slot_tables(t) < 0)
+        return -1;
+    for (i = 0; i < PyTuple_GET_SIZE(bases); i++) {
+        PyTypeObject *base = (PyTypeObject *)PyTuple_GET_ITEM(bases, i);
+        PyObject *subclasses, *key, *ref;
+        int failed;
+        if (base == t->tp_base || !(base->tp_flags & Py_TPFLAGS_HEAPTYPE))
+            continue;
+        subclasses = (PyObject *)base->tp_subclasses;
+        if (subclasses == NULL) {
+            subclasses = PyDict_New();
+            if (subclasses == NULL)
+                return -1;
+            base->tp_subclasses = (void *)subclasses;
+        }
+        key = PyLong_FromVoidPtr((void *)t);
+        ref = key == NULL ? NULL : PyWeakref_NewRef((PyObject *)t, NULL);
+        failed = ref == NULL || PyDict_SetItem(subclasses, key, ref) < 0;
+        Py_XDECREF(key);
+        Py_XDECREF(ref);
+        if (failed)
+            return -1;
+    }
+    Py_INCREF(bases);
+    Py_SETREF(t->tp_bases, bases);
+    Py_INCREF(mro);
+    Py_SETREF(t->tp_mro, mro);
+    PyType_Modified(t);
+    return 0;
+}
+
 /* CPython inherits tp_richcompare only together with tp_hash: a record that defines __hash__
  * but no comparison (eq=False with unsafe_hash, or a __hash__ of its own) would compare by
  * identity, where a dataclass inherits its base's __eq__ and ordering. Called once per record
