@@ -22,10 +22,13 @@ from compactclass import compact, field, i8, i16, i32, i64, u8, u16, u32, u64, f
 # The same declarations as plain dataclasses: @compact(...) becomes @dataclass(slots=True, ...).
 DATACLASS_PRELUDE = """\
 import dataclasses
+import sys
 from compactclass import i8, i16, i32, i64, u8, u16, u32, u64, f32, f64
 field = dataclasses.field
 
 def compact(cls=None, /, **options):
+    if sys.version_info < (3, 11):      # (dataclasses' weakref_slot is new in 3.11)
+        options.pop("weakref_slot", None)
     wrap = dataclasses.dataclass(slots=True, **options)
     return wrap if cls is None else wrap(cls)
 """

@@ -173,8 +173,11 @@ class Weak:
 '''
 COMPACT = ("import functools\nfrom compactclass import compact\n"
            "def DECO(**options):\n    return compact(slots=True, **options)\n")
-TWIN = ("import functools\nfrom dataclasses import dataclass\n"
-        "def DECO(**options):\n    return dataclass(slots=True, **options)\n")
+TWIN = ("import functools, sys\nfrom dataclasses import dataclass\n"
+        "def DECO(**options):\n"
+        "    if sys.version_info < (3, 11):  # (dataclasses' weakref_slot is new in 3.11)\n"
+        "        options.pop('weakref_slot', None)\n"
+        "    return dataclass(slots=True, **options)\n")
 
 MODES = ["compiled", "fallback", "dataclass"]
 
@@ -328,6 +331,8 @@ def test_pickle_uses_getstate_and_setstate(mode, protocol):
     if name != "fallback":      # (the fallback is not what the module name gives)
         copies.append(pickle.loads(pickle.dumps(record, protocol)))
     assert all((c.x, c.y) == (3, 104) for c in copies)
+    if name == "dataclass" and sys.version_info < (3, 11):
+        return      # (3.10's frozen slotted dataclass replaces the body's __getstate__)
     frozen = cls("FrozenState")(5)
     assert copy.copy(frozen).x == 10 and copy.deepcopy(frozen).x == 10
 
@@ -426,8 +431,19 @@ def test_documented_compiled_class_attributes_that_stay(modules):
 
 # ---------------------------------------------------------------- 15: weakref_slot
 
+def _slotted_with_weakref(name):
+    class Weak:
+        __slots__ = ("x", "__weakref__")
+
+        def __init__(self, x):
+            self.x = x
+    return Weak
+
+
 def test_weakref_attribute(mode):
-    _, cls, _ = mode
+    name, cls, _ = mode
+    if name == "dataclass" and sys.version_info < (3, 11):
+        cls = _slotted_with_weakref     # (what weakref_slot=True gives from 3.11 on)
     record = cls("Weak")(1)
     assert record.__weakref__ is None
     ref = weakref.ref(record)

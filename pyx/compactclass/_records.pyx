@@ -75,6 +75,7 @@ cdef extern from "compactclass/typeslots.h":
     int cc_type_setattr(object cls, object name, PyObject *value) except -1
     int cc_type_is_heap(PyTypeObject *t)
     void cc_type_set_metatype(PyTypeObject *t, PyTypeObject *meta)
+    void cc_metatype_use_vectorcall(PyTypeObject *meta)
     int cc_type_set_bases(PyTypeObject *t, object bases, object mro) except -1
     int cc_type_ensure_slot_tables(PyTypeObject *t) except -1
 
@@ -263,6 +264,9 @@ cdef class RecordType(type):
         return found
 
 
+cc_metatype_use_vectorcall(<PyTypeObject *>RecordType)
+
+
 cdef int _set_class_attribute(object cls, object name, PyObject *value) except -1:
     cdef PyTypeObject *t = <PyTypeObject *>cls
     cdef const cc_record *rec
@@ -294,12 +298,23 @@ def _set_bases(cls, tuple bases, tuple mro):
     base = (<PyTypeObject *>cls).tp_base
     if not bases or mro[0] is not cls or <object><PyObject *>base not in mro:
         raise TypeError(f"_set_bases: bases {bases!r} and MRO {mro!r} do not fit {cls!r}")
-    for klass in mro:
+    chain = []          # the type's C layout: its tp_base chain, which must stay in the MRO
+    cdef PyTypeObject *b = base
+    while b != NULL:
+        chain.append(<object><PyObject *>b)
+        b = b.tp_base
+    if [klass for klass in mro if klass in chain] != chain or mro[len(mro) - 1] is not object:
+        raise TypeError(f"_set_bases: MRO {mro!r} does not hold {cls!r}'s bases {chain!r}")
+    for klass in mro[1:] + bases:
         if not isinstance(klass, type):
             raise TypeError(f"_set_bases: {klass!r} is not a class")
+        if klass not in chain and klass is not cls and not _adds_no_state(klass):
+            raise TypeError(f"_set_bases: {klass!r} has instance state (a record's C layout is "
+                            f"its own)")
     cc_type_set_bases(<PyTypeObject *>cls, bases, mro)
     own = cc_type_dict(<PyTypeObject *>cls)
-    for klass in mro[1:-1]:     # (a record base's own slots too: its bases may have changed)
+    for klass in mro[1:len(mro) - 1]:   # (a record base's own slots too: its bases may
+                                        # have changed)
         for name, value in list(vars(klass).items()):
             if not (name.startswith("__") and name.endswith("__")) or name in own \
                     or name in _NOT_SLOT_NAMES:
@@ -307,6 +322,20 @@ def _set_bases(cls, tuple bases, tuple mro):
             # setting and removing the name makes CPython fill the slot from the MRO
             cc_type_setattr(cls, name, <PyObject *>value)
             cc_type_setattr(cls, name, NULL)
+
+
+class _LayoutProbe:
+    __slots__ = ("_cc_probe",)
+
+
+def _adds_no_state(klass) -> bool:
+    """Whether klass's instances hold nothing beyond an object's (and a __dict__ or
+    __weakref__ pointer): no named __slots__, no C fields. Its descriptors, which a record
+    would pass the isinstance checks of, then read nothing from a record's memory."""
+    cdef PyTypeObject *t = <PyTypeObject *>klass
+    extra = cc_type_basicsize(t) - cc_type_basicsize(<PyTypeObject *>object)
+    extra -= sizeof(PyObject *) * ((klass.__dictoffset__ > 0) + (klass.__weakrefoffset__ > 0))
+    return extra == 0 and klass.__itemsize__ == 0
 
 
 _NOT_SLOT_NAMES = frozenset({"__module__", "__qualname__", "__doc__", "__dict__", "__weakref__",

@@ -69,6 +69,14 @@ static inline int cc_type_is_abstract(PyTypeObject *t) {
     return (t->tp_flags & Py_TPFLAGS_IS_ABSTRACT) != 0;
 }
 
+/* Calling a type whose metatype is `meta` uses the called type's tp_vectorcall, as calling a
+ * type of metatype `type` does (CPython before 3.11 does not give a static subtype of type the
+ * flag: records would be made through type_call, tp_new and tp_init). */
+static inline void cc_metatype_use_vectorcall(PyTypeObject *meta) {
+    meta->tp_vectorcall_offset = PyType_Type.tp_vectorcall_offset;
+    meta->tp_flags |= Py_TPFLAGS_HAVE_VECTORCALL;
+}
+
 /* Make `meta` the type of type object t (a compiled record's static type: it holds no
  * reference to its type, so one is taken here for the life of the process). */
 static inline void cc_type_set_metatype(PyTypeObject *t, PyTypeObject *meta) {
