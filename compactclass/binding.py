@@ -34,7 +34,7 @@ from .codegen.records import generated_init
 from .codegen.functions import binder, fixed_value
 from .layout import compute_layout, place_presence
 from .messages import frozen_setter
-from .pickling import has_own_state, reduce_with_state
+from .pickling import frozen_state_methods, has_own_state, reduce_with_state
 from .pure import arrays as pure_arrays
 from .pure import records as fallback
 from .spec import RecordSpec, build_spec
@@ -287,6 +287,12 @@ def _user_namespace(spec: RecordSpec, user_class) -> dict:
     namespace = {name: value for name, value in vars(user_class).items()
                  if name not in _NOT_COPIED and name not in fields
                  and not (name in annotations and value is dataclasses.KW_ONLY)}
+    for name, value in list(namespace.items()):
+        if isinstance(value, dataclasses.Field):    # a ClassVar's field(): its default, as
+            if value.default is dataclasses.MISSING:    # dataclasses leave it
+                del namespace[name]
+            else:
+                namespace[name] = value.default
     for f in spec.init_vars[len(spec.base.init_vars) if spec.base else 0:]:
         # as dataclasses: an InitVar's default (plain or field(default=...)) is left as the
         # class attribute; a field() without one leaves none
@@ -345,19 +351,6 @@ def describe_init(init, twin):
     return init
 
 
-def _initialising_setstate(setstate, begin, end):
-    """A frozen record's ``__setstate__`` from the class body, run with the record marked as
-    being initialised, so ``object.__setattr__`` works there as on a frozen dataclass."""
-    @functools.wraps(setstate)
-    def __setstate__(self, state):
-        previous = begin(self)
-        try:
-            return setstate(self, state)
-        finally:
-            end(previous)
-    return __setstate__
-
-
 def _compiled_init(cls, twin):
     """The compiled class's ``__init__`` as its dict shows it: a Python function that calls
     the type's own (Cython's slot wrapper, whose signature inspect reads as ``*args,
@@ -391,6 +384,10 @@ def _common_attributes(spec: RecordSpec, user_class, info: RecordInfo) -> dict:
         attrs["__hash__"] = None
     if has_own_state(user_class):
         attrs["__reduce_ex__"] = attrs["__reduce__"] = reduce_with_state
+        if spec.options.frozen:     # as a frozen slotted dataclass: the half the body leaves
+            for name, method in frozen_state_methods().items():
+                if name not in vars(user_class):
+                    attrs[name] = method
     return attrs
 
 
@@ -455,9 +452,6 @@ def _build_fallback(spec: RecordSpec, user_class, info: Optional[RecordInfo] = N
                           user_class)
     attrs = {name: _own_class_cell(value, user_class)
              for name, value in _common_attributes(spec, user_class, info).items()}
-    if spec.options.frozen and "__setstate__" in attrs:
-        attrs["__setstate__"] = _initialising_setstate(attrs["__setstate__"], fallback.begin_init,
-                                                       fallback.end_init)
     methods = fallback.fallback_methods(spec)
     if generated_init(spec):
         describe_init(methods["__init__"], info.twin)
@@ -471,6 +465,7 @@ def _build_fallback(spec: RecordSpec, user_class, info: Optional[RecordInfo] = N
     metatype = type(user_class)
     if isinstance(metatype, type) and metatype.__module__ == "compactclass._records":
         metatype = type         # (a compiled base's RecordType: the fallback's bases decide)
+    fallback.without_dict(bases, attrs, methods)
     cls = metatype(spec.name, bases, attrs)
     fallback.check_fields(cls, spec, methods)
     fallback.bind_methods(cls, methods)
@@ -496,11 +491,13 @@ def _bind_compiled(spec: RecordSpec, user_class, module) -> type:
     setattr(module, names.private(spec, "user"),
             {n: vars(user_class)[n] for n in spec.user_specials})
     attrs = _common_attributes(spec, user_class, info)
+    attrs["__slots__"] = fallback.fallback_slots(spec)     # (what a slotted dataclass has)
     if generated_init(spec):
         attrs["__init__"] = _compiled_init(cls, info.twin)
-    if spec.options.frozen and "__setstate__" in attrs:
-        attrs["__setstate__"] = _initialising_setstate(attrs["__setstate__"], _records._begin_init,
-                                                       _records._end_init)
+    elif "__init__" not in spec.user_specials and "__init__" in vars(cls):
+        # (init=False: the type keeps the generated __init__ that refuses arguments as
+        # object's does, and its dict, as a dataclass's, has none)
+        _records._del_type_attribute(cls, "__init__")
     if spec.options.frozen:
         frozen = fallback.frozen_attribute_methods(spec)
         fallback.bind_methods(cls, frozen)

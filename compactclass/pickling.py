@@ -9,8 +9,10 @@ OverflowError rather than build a wrong record.
 from __future__ import annotations
 
 import copyreg
+import dataclasses
 
-__all__ = ["restore_v1", "reduce_subclass", "reduce_with_state", "has_own_state"]
+__all__ = ["restore_v1", "reduce_subclass", "reduce_with_state", "has_own_state",
+           "frozen_state_methods"]
 
 _OBJECT_GETSTATE = getattr(object, "__getstate__", None)    # (3.11+)
 
@@ -53,6 +55,21 @@ def has_own_state(cls) -> bool:
     ``__setstate__``: then pickle and copy go through them, as for a dataclass."""
     return any(name in vars(klass) for klass in cls.__mro__[:-1]
                for name in ("__getstate__", "__setstate__"))
+
+
+def _fields_getstate(self):
+    return [getattr(self, f.name) for f in dataclasses.fields(self)]
+
+
+def _fields_setstate(self, state):
+    for f, value in zip(dataclasses.fields(self), state):
+        object.__setattr__(self, f.name, value)     # (the record is frozen)
+
+
+def frozen_state_methods() -> dict:
+    """The ``__getstate__``/``__setstate__`` a frozen slotted dataclass gets where its body
+    defines none: the field values as a list, and back."""
+    return {"__getstate__": _fields_getstate, "__setstate__": _fields_setstate}
 
 
 def reduce_with_state(self, protocol=None):

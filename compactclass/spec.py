@@ -21,7 +21,7 @@ __all__ = ["FieldSpec", "Options", "RecordSpec", "field", "build_spec", "OPTION_
            "GENERATOR_VERSION"]
 
 # Bumped whenever generated code changes shape, so builds from an older generator count as stale.
-GENERATOR_VERSION = 13
+GENERATOR_VERSION = 14
 
 OPTION_NAMES = ("init", "repr", "eq", "order", "unsafe_hash", "frozen", "match_args", "kw_only",
                 "weakref_slot")
@@ -280,10 +280,23 @@ def _check_mixins(mixins, where) -> None:
                                f"names, no C layout): {exc}") from None
 
 
-def _base_spec(cls, where) -> Optional[RecordSpec]:
+def _base_spec(cls, options: Options, where) -> Optional[RecordSpec]:
     bases = [b for b in cls.__bases__ if b is not object]
     compact_bases = [b for b in bases if "__compact__" in vars(b)]
     mixins = [b for b in bases if b not in compact_bases]
+    for b in mixins:
+        record = next((k for k in b.__mro__ if "__compact__" in vars(k)), None)
+        if record is None:
+            continue
+        frozen = record.__compact__.spec.options.frozen
+        if frozen != options.frozen:
+            raise DeclarationError(f"{where}: cannot inherit "
+                                   f"{'non-' if frozen else ''}frozen dataclass from a "
+                                   f"{'' if frozen else 'non-'}frozen one")
+        raise DeclarationError(f"{where}: base {b.__qualname__} derives from compact record "
+                               f"{record.__qualname__} but is not a compact record itself: a "
+                               f"record's record base must be declared with @compact (a plain "
+                               f"class between two records is not supported)")
     if mixins:
         _check_mixins(mixins, where)
     if len(compact_bases) > 1:
@@ -340,7 +353,8 @@ def _make_init_var(cls, name, annotation, value, kw_only_default, where) -> Fiel
     fwhere = f"{where}, field {name!r}"
     info = value if isinstance(value, dataclasses.Field) else field(default=value)
     if info.default_factory is not MISSING:
-        raise DeclarationValueError(f"{fwhere}: an InitVar cannot have a default_factory")
+        raise DeclarationValueError(f"{fwhere}: field {name} cannot have a default factory (it "
+                                    f"is an InitVar)")
     if info.default is not MISSING and type(info.default).__hash__ is None:
         raise DeclarationValueError(f"{fwhere}: mutable default {type(info.default)} for field "
                                     f"{name} is not allowed: use default_factory")
@@ -348,6 +362,18 @@ def _make_init_var(cls, name, annotation, value, kw_only_default, where) -> Fiel
     return FieldSpec(name=name, kind=None, annotation=annotation, default=info.default,
                      kw_only=kw_only, owner=cls.__qualname__, init_var=True, repr=False,
                      compare=False)
+
+
+def _check_class_variable(name, value, fwhere) -> None:
+    """As dataclasses: a ClassVar given a field() takes its default as the class attribute (see
+    binding), and cannot have a factory or be keyword-only."""
+    if not isinstance(value, dataclasses.Field):
+        return
+    if value.default_factory is not MISSING:
+        raise DeclarationError(f"{fwhere}: field {name} cannot have a default factory (it is a "
+                               f"ClassVar)")
+    if value.kw_only is not MISSING:
+        raise DeclarationError(f"{fwhere}: field {name} is a ClassVar but specifies kw_only")
 
 
 def _own_fields(cls, options: Options, where) -> list:
@@ -363,6 +389,7 @@ def _own_fields(cls, options: Options, where) -> list:
             kw_only, marker = True, name
             continue
         if _is_classvar(annotation):
+            _check_class_variable(name, namespace.get(name, MISSING), f"{where}, field {name!r}")
             continue
         if isinstance(annotation, dataclasses.InitVar) or annotation is dataclasses.InitVar:
             fields.append(_make_init_var(cls, name, annotation, namespace.get(name, MISSING),
@@ -390,13 +417,13 @@ def _check_field_order(fields, where):
                                    f"{f.name!r} follows default argument {seen_default.name!r}")
 
 
-def _hash_action(options: Options, cls) -> str:
+def _hash_action(options: Options, cls, where) -> str:
     class_hash = vars(cls).get("__hash__", MISSING)
     explicit = not (class_hash is MISSING or (class_hash is None and "__eq__" in vars(cls)))
     if options.unsafe_hash:
         if explicit:
-            raise DeclarationError(f"Cannot overwrite attribute __hash__ in class "
-                                   f"{cls.__qualname__}")
+            raise DeclarationError(f"{where}: Cannot overwrite attribute __hash__ in class "
+                                   f"{cls.__name__}")
         return "add"
     if not options.eq or explicit:
         return ""
@@ -416,8 +443,8 @@ def _user_specials(cls, options: Options, where) -> tuple:
     if options.order:
         for name in ("__lt__", "__le__", "__gt__", "__ge__"):
             if name in namespace:
-                raise DeclarationError(f"Cannot overwrite attribute {name} in class "
-                                       f"{cls.__qualname__}. Consider using "
+                raise DeclarationError(f"{where}: Cannot overwrite attribute {name} in class "
+                                       f"{cls.__name__}. Consider using "
                                        f"functools.total_ordering")
     found = []
     for name in SLOT_SPECIALS:
@@ -455,7 +482,7 @@ def build_spec(cls, options: Options) -> RecordSpec:
     if "__slots__" in vars(cls):
         raise DeclarationError(f"{where}: already specifies __slots__ (compact records store their "
                                f"fields in C)")
-    base = _base_spec(cls, where)
+    base = _base_spec(cls, options, where)
     if base is not None and base.options.frozen != options.frozen:
         raise DeclarationError(f"{where}: cannot inherit "
                                f"{'non-' if base.options.frozen else ''}frozen dataclass from a "
@@ -492,7 +519,7 @@ def build_spec(cls, options: Options) -> RecordSpec:
     return RecordSpec(
         name=cls.__name__, qualname=cls.__qualname__, module=cls.__module__,
         file=getattr(module, "__file__", None), fields=fields, options=options, base=base,
-        hash_action=_hash_action(options, cls), user_specials=_user_specials(cls, options, where),
+        hash_action=_hash_action(options, cls, where), user_specials=_user_specials(cls, options, where),
         has_post_init=callable(getattr(cls, "__post_init__", None)),
         init_vars=init_vars, order=order, redeclared=tuple(redeclared),
         attribute_hooks=tuple(sorted(set(base.attribute_hooks if base else ()) |

@@ -93,7 +93,7 @@ DECLARATIONS = [
      ["{file}", "class Bad", "'cdef'", "Cython"]),
     ("initvar_factory",
      "@compact\nclass Bad:\n    x: dataclasses.InitVar[int] = field(default_factory=int)\n",
-     ValueError, ["{file}", "class Bad", "'x'", "InitVar", "default_factory"]),
+     ValueError, ["{file}", "class Bad", "'x'", "InitVar", "default factory"]),
     ("initvar_order", "@compact\nclass Bad:\n    x: dataclasses.InitVar[int] = 0\n"
      "    y: i32\n", TypeError, ["{file}", "class Bad", "'y'", "'x'"]),
     ("kw_only_marker_twice",
@@ -513,7 +513,8 @@ def test_replace_with_bad_value(mode):
 
 def test_replace_init_false_field(mode):
     d = mode.Derived(1, 2)
-    with pytest.raises(ValueError, match="w"):
+    refused = ValueError if sys.version_info < (3, 13) else TypeError   # (dataclasses' own)
+    with pytest.raises(refused, match="w"):
         dataclasses.replace(d, w=1)
     assert snapshot(d) == "(1, 2, 0, 0)"
 

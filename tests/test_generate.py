@@ -314,7 +314,6 @@ def test_compare_function_compares_the_compare_fields_in_declared_order():
     assert lines[-1] == "    return _cc_k.CC_EQ"
     frozen = spec_of(FrozenSample)
     _, frozen_setup = field_table(frozen, compute_layout(frozen))
-    assert all("CC_FIELD_FROZEN" in line for line in frozen_setup[:2])
     assert "_cc_FrozenSample_record.flags = _cc_r.CC_RECORD_FROZEN" in frozen_setup
 
 

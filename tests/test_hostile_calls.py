@@ -1040,8 +1040,6 @@ MODULE_REPLACEMENTS = [
     ("records", "_records", "fake addresses", _fake_arena_addresses),
     ("arrays_rt", "_RecordArray_new", "None", lambda c: None),
     ("arrays_rt", "_RecordArray_new", "object.__new__", lambda c: object.__new__),
-    ("records", "_initialising", "None", lambda c: None),
-    ("records", "_initialising", "object()", lambda c: object()),
     ("records", "_messages", "None", lambda c: None),
     ("records", "_pickling", "None", lambda c: None),
     ("records", "_pickling", "a namespace", lambda c: types.SimpleNamespace(
@@ -1055,7 +1053,6 @@ MODULE_REPLACEMENTS = [
      lambda c: types.SimpleNamespace(REPR_RECORDS=-1, REPR_VALUES=2 ** 70)),
     ("arrays_rt", "_array_format", "None", lambda c: None),
     ("kinds_rt", "operator", "None", lambda c: None),
-    ("records", "threading", "None", lambda c: None),
     ("arrays_rt", "_MutableSequence", "None", lambda c: None),
     ("records", "ARENA_ENABLED", "a str", lambda c: "no"),
     ("records", "TRACEMALLOC_DOMAIN", "None", lambda c: None),

@@ -80,19 +80,6 @@ def _has_init(spec: RecordSpec) -> bool:
     return False
 
 
-def initialising(spec: RecordSpec, call: str, self_name: str = "self") -> list:
-    """Run ``call`` (__post_init__ or a body __init__). A frozen record is marked as being
-    initialised meanwhile, so ``object.__setattr__(self, ...)`` works there, as it does on a
-    frozen dataclass."""
-    if not spec.options.frozen:
-        return [call]
-    return [f"_cc_previous = _cc_r.begin_init({self_name})",
-            "try:",
-            f"{INDENT}{call}",
-            "finally:",
-            f"{INDENT}_cc_r.end_init(_cc_previous)"]
-
-
 def _bound_count(spec: RecordSpec) -> int:
     """How many values the binder returns: the fields', then the InitVars' __post_init__ takes."""
     return len(spec.fields) + len(spec.post_init_vars)
@@ -117,7 +104,7 @@ def method_init(spec: RecordSpec) -> list:
             f'"{spec.qualname}")',
             f"{names.private(spec, 'fill')}(self, _cc_r.PySequence_Fast_ITEMS(_cc_values))"]
     if spec.has_post_init:
-        body += initialising(spec, f"self.__post_init__({_init_var_args(spec, '_cc_values')})")
+        body.append(f"self.__post_init__({_init_var_args(spec, '_cc_values')})")
     return ["def __init__(self, *args, **kwargs):", *_indent(body)]
 
 
@@ -147,7 +134,7 @@ def method_trampoline(spec: RecordSpec, name: str) -> list:
     user = f'{names.private(spec, "user")}["{name}"]'
     if name == "__init__":  # a Cython __init__ cannot return a value: check it as type() does
         return ["def __init__(self, *args, **kwargs):",
-                *_indent(initialising(spec, f"_cc_result = {user}(self, *args, **kwargs)")),
+                f"{INDENT}_cc_result = {user}(self, *args, **kwargs)",
                 f"{INDENT}if _cc_result is not None:",
                 f"{INDENT * 2}raise TypeError(f\"__init__() should return None, not "
                 f"'{{type(_cc_result).__name__}}'\")"]
@@ -189,8 +176,6 @@ def _field_flags(spec: RecordSpec, f) -> str:
         flags.append("_cc_k.CC_FIELD_COMPARE")
     if "__repr__" in methods and f in methods["__repr__"].fields:
         flags.append("_cc_k.CC_FIELD_REPR")
-    if spec.options.frozen:
-        flags.append("_cc_k.CC_FIELD_FROZEN")
     return " | ".join(flags) or "0"
 
 
@@ -341,8 +326,7 @@ def func_vectorcall(spec: RecordSpec) -> list:
                  f"{INDENT}{fill}(_cc_self, _cc_values)",
                  "else:", *_indent(from_binder)]
     if spec.has_post_init:
-        body += initialising(spec, f"_cc_self.__post_init__("
-                                   f"{_init_var_args(spec, '_cc_bound')})", "_cc_self")
+        body.append(f"_cc_self.__post_init__({_init_var_args(spec, '_cc_bound')})")
     body.append("return _cc_self")
     return [f"cdef object {names.private(spec, 'vectorcall')}(object _cc_cls, "
             f"_cc_PyObject **_cc_args, size_t _cc_nargsf, _cc_PyObject *_cc_kwnames):",

@@ -9,7 +9,6 @@ same rules: the same checks and messages (compactclass.kinds), the same ``__init
 from __future__ import annotations
 
 import functools
-import threading
 
 from ..codegen.functions import SELF, init_function, make_function, tuple_expr
 from ..codegen.methods import Method, plan, python_source
@@ -19,29 +18,11 @@ from ..pickling import reduce_subclass, restore_v1
 from ..spec import RecordSpec
 
 __all__ = ["fallback_methods", "bind_methods", "check_fields", "CheckedSlot", "raw_slot",
-           "frozen_attribute_methods"]
+           "frozen_attribute_methods", "without_dict"]
 
 
 def _converter(spec: RecordSpec, f):
     return functools.partial(f.kind.convert, spec.where(f.name))
-
-
-_initialising = threading.local()
-
-
-def _begin_init(obj):
-    """Mark obj as being initialised (its __post_init__ or class-body __init__ runs): a frozen
-    record's fields take object.__setattr__ then, as the compiled runtime's begin_init."""
-    previous = getattr(_initialising, "obj", None)
-    _initialising.obj = obj
-    return previous
-
-
-def _end_init(previous) -> None:
-    _initialising.obj = previous
-
-
-begin_init, end_init = _begin_init, _end_init
 
 
 class CheckedSlot(property):
@@ -50,15 +31,15 @@ class CheckedSlot(property):
     the slot (a C call). ``assign`` converts and checks a value and stores it: what __init__
     and the record's __setattr__ call, and what writing through the property itself
     (``object.__setattr__(record, name, value)``) does, as a compiled record's field
-    descriptor checks; on a frozen record only while it is being initialised (its
-    __post_init__ runs), else FrozenInstanceError. What needs no check (zeros, converted
-    values) the runtime writes through ``slot``. (A compiled record that is not frozen refuses
-    object.__setattr__ outright, a known bug: CPython's check of its C-level setattr.)"""
+    descriptor checks, frozen or not (a frozen record's own __setattr__ refuses plain writes,
+    as a frozen dataclass's does). What needs no check (zeros, converted
+    values) the runtime writes through ``slot``. (Before 3.13 a compiled record that is not
+    frozen refuses object.__setattr__, as README documents: CPython's check of its C-level
+    setattr.)"""
 
-    def __init__(self, slot, convert, name: str, frozen: bool, owner: type):
+    def __init__(self, slot, convert, name: str, owner: type):
         super().__init__(slot.__get__, self._write, self._remove)
-        self.slot, self.convert, self.name, self.frozen, self.owner = \
-            slot, convert, name, frozen, owner
+        self.slot, self.convert, self.name, self.owner = slot, convert, name, owner
 
     def assign(self, obj, value) -> None:
         self.slot.__set__(obj, self.convert(value))
@@ -69,15 +50,11 @@ class CheckedSlot(property):
     def _write(self, obj, value):
         if self._foreign(obj):
             self.slot.__set__(obj, value)       # raises the slot's TypeError
-        if self.frozen and getattr(_initialising, "obj", None) is not obj:
-            frozen_setter(obj, self.name, False)
         self.assign(obj, value)
 
     def _remove(self, obj):
         if self._foreign(obj):
             self.slot.__delete__(obj)           # raises the slot's TypeError
-        if self.frozen and getattr(_initialising, "obj", None) is not obj:
-            frozen_setter(obj, self.name, True)
         raise delete_error(f"{self.owner.__qualname__}.{self.name}")
 
 
@@ -94,7 +71,7 @@ def check_fields(cls, spec: RecordSpec, methods: dict) -> None:
     slots = {}
     for f in spec.fields:
         slot = raw_slot(cls, f.name)            # (a base's CheckedSlot wraps it)
-        slots[f.name] = CheckedSlot(slot, _converter(spec, f), f.name, spec.options.frozen, cls)
+        slots[f.name] = CheckedSlot(slot, _converter(spec, f), f.name, cls)
         setattr(cls, f.name, slots[f.name])
     for fn in methods.values():
         found = getattr(fn, "__globals__", {}).get("__cc_slots")
@@ -104,21 +81,6 @@ def check_fields(cls, spec: RecordSpec, methods: dict) -> None:
     if hasattr(new, "__cc_zeroed__"):
         names, setters = new.__cc_zeroed__
         setters[:] = [slots[name].slot.__set__ for name in names]
-    if spec.options.frozen and "__init__" in spec.user_specials:
-        _mark_initialising(cls, vars(cls)["__init__"])
-
-
-def _mark_initialising(cls, init) -> None:
-    """A frozen record's class-body __init__ runs with the record marked as being initialised
-    (so object.__setattr__ works there, as in __post_init__)."""
-    @functools.wraps(init)
-    def __init__(self, *args, **kwargs):
-        previous = _begin_init(self)
-        try:
-            init(self, *args, **kwargs)
-        finally:
-            _end_init(previous)
-    setattr(cls, "__init__", __init__)
 
 
 def _set_lines(spec: RecordSpec) -> list:
@@ -132,20 +94,16 @@ def _init(spec: RecordSpec):
     args = ", ".join(f.name for f in spec.post_init_vars)
     tail = _set_lines(spec)
     if spec.has_post_init:
-        call = f"{SELF}.__post_init__({args})"
-        tail += [call] if not spec.options.frozen else [
-            f"__cc_previous = __cc_begin_init({SELF})", "try:", f"    {call}", "finally:",
-            "    __cc_end_init(__cc_previous)"]
-    env = {"__cc_slots": {}, "__cc_begin_init": _begin_init, "__cc_end_init": _end_init}
-    return init_function(spec, tail, env)
+        tail.append(f"{SELF}.__post_init__({args})")
+    return init_function(spec, tail, {"__cc_slots": {}})
 
 
 def frozen_attribute_methods(spec: RecordSpec) -> dict:
     """A frozen record's ``__setattr__`` and ``__delattr__``, for both modes (the compiled class
     runs them through CPython's slot for a Python ``__setattr__``): as a frozen dataclass's, any
     name on the record's own class and a field name on a subclass raise FrozenInstanceError;
-    other names go to object's. ``object.__setattr__`` reaches the field itself, which lets it
-    through while the record is being initialised. ``__cc_record`` is the class, set once it
+    other names go to object's. ``object.__setattr__`` reaches the field itself, which writes
+    the value checked, as on a frozen dataclass. ``__cc_record`` is the class, set once it
     exists (bind_methods)."""
     env = {"__cc_fields": frozenset(f.name for f in spec.fields), "__cc_frozen": frozen_setter,
            "__cc_set": object.__setattr__, "__cc_del": object.__delattr__}
@@ -237,6 +195,35 @@ def bind_methods(cls, methods: dict) -> None:
 
 
 _NO_CODE = (lambda: None).__code__
+
+
+def _setattr_without_dict(obj, name, value):
+    """object.__setattr__ as on a class without __dict__: only what the class defines as a data
+    descriptor (a field, a property with a setter) takes a value."""
+    for klass in type(obj).__mro__:
+        if name in vars(klass):
+            if hasattr(type(vars(klass)[name]), "__set__"):
+                return object.__setattr__(obj, name, value)
+            break
+    raise AttributeError(f"'{type(obj).__name__}' object has no attribute '{name}'")
+
+
+def _no_dict(obj):
+    raise AttributeError(f"'{type(obj).__name__}' object has no attribute '__dict__'")
+
+
+def without_dict(bases: tuple, attrs: dict, methods: dict) -> None:
+    """A base without __slots__ (a mixin, a Protocol) gives a Python class a __dict__; a compiled
+    record has none. When ``bases`` lend one, the fallback class (namespace ``attrs``, generated
+    ``methods``) hides it and its __setattr__ refuses a name that is not the class's, so both
+    modes take and refuse the same attributes."""
+    if not any(b.__dictoffset__ for b in bases):
+        return
+    attrs["__dict__"] = property(_no_dict)
+    for fn in methods.values():
+        env = getattr(fn, "__globals__", {})
+        if env.get("__cc_set") is object.__setattr__:
+            env["__cc_set"] = _setattr_without_dict
 
 
 def fallback_methods(spec: RecordSpec) -> dict:

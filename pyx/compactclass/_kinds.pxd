@@ -55,13 +55,12 @@ ctypedef struct cc_kind_ops:
 # The version of every struct here and in _records.pxd/_arrays.pxd: a generated module passes
 # the value it was compiled with, and the runtime refuses another (bump on any change).
 cdef enum:
-    CC_RUNTIME_ABI = 6
+    CC_RUNTIME_ABI = 7
 
 # One field of a record: static data of the generated module, completed at import.
 cdef enum:
     CC_FIELD_HASH = 2            # in __hash__ (== and ordering: the record's compare)
     CC_FIELD_REPR = 4            # in __repr__
-    CC_FIELD_FROZEN = 8          # its record is frozen
     CC_FIELD_COMPARE = 16        # in == and ordering
 
 ctypedef struct cc_field:

@@ -74,9 +74,6 @@ cdef PyObject *record_alloc(cc_arena *arena, PyTypeObject *t, PyTypeObject *exac
                             Py_ssize_t nitems) noexcept
 cdef void record_free(cc_arena *arena, void *o, PyTypeObject *exact) noexcept
 cdef object call_binder(object binder, PyObject **args, size_t nargsf, PyObject *kwnames)
-cdef object begin_init(object obj)
-cdef int end_init(object previous) except -1
-cdef bint is_initialising(object obj) except -1
 cdef object abstract_error(object cls)
 cdef tuple checked_values(object values, Py_ssize_t n, str record)
 

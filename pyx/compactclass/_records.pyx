@@ -20,13 +20,12 @@ from cpython.object cimport PyObject, PyTypeObject
 from libc.string cimport memset, strdup
 from libc.stdlib cimport calloc
 from compactclass._kinds cimport (cc_field, CC_LT, CC_EQ, CC_GT, CC_UNORDERED, CC_PY,
-                                  CC_RUNTIME_ABI, CC_FIELD_HASH, CC_FIELD_REPR, CC_FIELD_FROZEN,
+                                  CC_RUNTIME_ABI, CC_FIELD_HASH, CC_FIELD_REPR,
                                   CC_FIELD_COMPARE)
 from libc.stdint cimport uintptr_t
 from compactclass.core cimport (cc_arena, cc_arena_stats, cc_arena_new, cc_arena_set_hook,
                                 cc_arena_alloc, cc_arena_free, cc_arena_get_stats, cc_strerror)
 
-import threading
 
 from compactclass import messages as _messages
 from compactclass import pickling as _pickling
@@ -178,35 +177,6 @@ cdef object call_binder(object binder, PyObject **args, size_t nargsf, PyObject 
         for i in range(len(names)):
             keywords[names[i]] = <object>args[n + i]
     return binder(*positional, **keywords)
-
-
-# Which object this thread is initialising (running its __post_init__ or body __init__): a frozen
-# record's field setters let object.__setattr__ through for that object only.
-cdef object _initialising = threading.local()
-
-
-cdef object begin_init(object obj):
-    previous = getattr(_initialising, "obj", None)
-    _initialising.obj = obj
-    return previous
-
-
-cdef int end_init(object previous) except -1:
-    _initialising.obj = previous
-    return 0
-
-
-cdef bint is_initialising(object obj) except -1:
-    return getattr(_initialising, "obj", None) is obj
-
-
-def _begin_init(obj):
-    """begin_init, for @compact (a frozen record's __setstate__ runs as __post_init__ does)."""
-    return begin_init(obj)
-
-
-def _end_init(previous):
-    end_init(previous)
 
 
 # ----------------------------------------------------------------- Python-level API
@@ -417,8 +387,6 @@ cdef object _get_field(object self, void *closure):
 
 cdef int _set_field(object self, PyObject *value, void *closure) except -1:
     cdef const cc_field *f = <const cc_field *>closure
-    if f.flags & CC_FIELD_FROZEN and not is_initialising(self):
-        _messages.frozen_setter(self, <object>f.pyname, value == NULL)
     if value == NULL:
         raise _kind_messages.delete_error(<object>f.where)
     f.ops.store(_field_at(self, f), f.size, <object>value, <object>f.where)

@@ -35,7 +35,7 @@ static inline void cc_type_set_attro(PyTypeObject *t, cc_getattro_fn get, cc_set
  * which calls the __setattr__/__delattr__ the type's MRO finds), learnt from such a class.
  * A record type whose writes run Python (a frozen record's __setattr__) takes it: then
  * object.__setattr__(record, ...) passes CPython's check that no C-level tp_setattro is jumped
- * over (hackcheck), as it does on a frozen dataclass while it is initialised. */
+ * over (hackcheck), as it does on a frozen dataclass. */
 static setattrofunc cc_python_setattro = NULL;
 
 static inline void cc_learn_python_setattro(PyTypeObject *python_class) {
