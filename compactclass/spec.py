@@ -280,6 +280,12 @@ def _check_mixins(mixins, where) -> None:
                                f"names, no C layout): {exc}") from None
 
 
+def _check_frozen_inheritance(base_frozen: bool, options: Options, where) -> None:
+    if base_frozen != options.frozen:       # dataclasses' words
+        raise DeclarationError(f"{where}: cannot inherit {'non-' if base_frozen else ''}frozen "
+                               f"dataclass from a {'' if base_frozen else 'non-'}frozen one")
+
+
 def _base_spec(cls, options: Options, where) -> Optional[RecordSpec]:
     bases = [b for b in cls.__bases__ if b is not object]
     compact_bases = [b for b in bases if "__compact__" in vars(b)]
@@ -288,11 +294,7 @@ def _base_spec(cls, options: Options, where) -> Optional[RecordSpec]:
         record = next((k for k in b.__mro__ if "__compact__" in vars(k)), None)
         if record is None:
             continue
-        frozen = record.__compact__.spec.options.frozen
-        if frozen != options.frozen:
-            raise DeclarationError(f"{where}: cannot inherit "
-                                   f"{'non-' if frozen else ''}frozen dataclass from a "
-                                   f"{'' if frozen else 'non-'}frozen one")
+        _check_frozen_inheritance(record.__compact__.spec.options.frozen, options, where)
         raise DeclarationError(f"{where}: base {b.__qualname__} derives from compact record "
                                f"{record.__qualname__} but is not a compact record itself: a "
                                f"record's record base must be declared with @compact (a plain "
@@ -483,10 +485,8 @@ def build_spec(cls, options: Options) -> RecordSpec:
         raise DeclarationError(f"{where}: already specifies __slots__ (compact records store their "
                                f"fields in C)")
     base = _base_spec(cls, options, where)
-    if base is not None and base.options.frozen != options.frozen:
-        raise DeclarationError(f"{where}: cannot inherit "
-                               f"{'non-' if base.options.frozen else ''}frozen dataclass from a "
-                               f"{'' if base.options.frozen else 'non-'}frozen one")
+    if base is not None:
+        _check_frozen_inheritance(base.options.frozen, options, where)
     declared = _own_fields(cls, options, where)
     fields = list(base.fields if base else ())
     redeclared = []
@@ -519,7 +519,8 @@ def build_spec(cls, options: Options) -> RecordSpec:
     return RecordSpec(
         name=cls.__name__, qualname=cls.__qualname__, module=cls.__module__,
         file=getattr(module, "__file__", None), fields=fields, options=options, base=base,
-        hash_action=_hash_action(options, cls, where), user_specials=_user_specials(cls, options, where),
+        hash_action=_hash_action(options, cls, where),
+        user_specials=_user_specials(cls, options, where),
         has_post_init=callable(getattr(cls, "__post_init__", None)),
         init_vars=init_vars, order=order, redeclared=tuple(redeclared),
         attribute_hooks=tuple(sorted(set(base.attribute_hooks if base else ()) |
