@@ -22,10 +22,12 @@ from .spec import check_options, field
 from .kinds.numbers import f32, f64, i8, i16, i32, i64, u8, u16, u32, u64
 from .kinds.strings import Bytes, Str
 from .kinds.times import UTCDateTime
+from .typed import Column, Record, RecordArray
 
 __all__ = ["compact", "field", "i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64", "f32", "f64",
            "Str", "Bytes", "UTCDateTime", "is_compiled", "layout", "get_include",
-           "StaleBuildWarning", "DeclarationError", "__version__"]
+           "StaleBuildWarning", "DeclarationError", "__version__", "RecordArray", "Column",
+           "Record"]
 
 __version__ = "0.1.0"
 
