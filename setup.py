@@ -79,7 +79,8 @@ setup(
     cmdclass={"build_py": BuildPyWithHeaders},
     install_requires=["Cython>=3.1", "setuptools>=64"],
     extras_require={
-        "test": ["pytest>=7", "hypothesis>=6", "numpy>=1.23"],
+        # (the type checkers are pinned: tests/typing/ expects their exact messages)
+        "test": ["pytest>=7", "hypothesis>=6", "numpy>=1.23", "mypy==2.4.1", "pyright==1.1.414"],
         "bench": ["numpy>=1.23", "attrs", "msgspec", "recordclass", "matplotlib"],
     },
     entry_points={"console_scripts": ["compactclass=compactclass.cli:main"]},

@@ -35,13 +35,17 @@ f32: TypeAlias = float
 f64: TypeAlias = float
 UTCDateTime: TypeAlias = datetime.datetime
 
-# Str[N] and Bytes[N]: no checker accepts an int as a type argument of a class. The mypy plugin
-# (compactclass.mypy_plugin) reads them as str and bytes; pyright, which ignores the argument of
-# a class with __class_getitem__, sees a class derived from Any: any value, no false error.
+# Str[N] and Bytes[N]: no checker accepts an int as a type argument. `Annotated[str, Str(8)]`
+# (the same field type at run time) reads as str everywhere; the mypy plugin
+# (compactclass.mypy_plugin) also reads the shorthand Str[8] as str. pyright, which ignores the
+# argument of a class with __class_getitem__, sees the shorthand as a class derived from Any:
+# reads are Any and a default value is an error (use the Annotated spelling with pyright).
 class Str(Any):  # type: ignore[misc]
+    def __new__(cls, size: int) -> Any: ...
     def __class_getitem__(cls, size: int) -> Any: ...
 
 class Bytes(Any):  # type: ignore[misc]
+    def __new__(cls, size: int) -> Any: ...
     def __class_getitem__(cls, size: int) -> Any: ...
 
 @overload

@@ -158,8 +158,26 @@ def test_bad_sizes_are_declaration_errors(family, size, exc_type):
 def test_the_types_are_not_instantiated():
     with pytest.raises(TypeError, match=r"Str\[N\]"):
         Str("x")
-    with pytest.raises(TypeError, match=r"Bytes\[N\]"):
+    with pytest.raises(TypeError, match=r"Bytes\[N\] or Annotated\[bytes, Bytes\(N\)\]"):
         Bytes()
+    with pytest.raises(TypeError, match=r"Str\[N\]"):
+        Str(8, 9)
+
+
+def test_the_annotated_spelling_is_the_same_field_type():
+    """Annotated[str, Str(8)] (what type checkers read as str) is Str[8]."""
+    assert Annotated[str, Str(8)] == Str[8] and Annotated[bytes, Bytes(4)] == Bytes[4]
+    assert Str(8) is Str(8) and Str(8) is not Bytes(8)
+
+    @compactclass.compact
+    class Tagged:
+        a: Annotated[str, Str(8)] = "x"
+        b: Annotated[bytes, Bytes(4)] = b""
+
+    assert [(f.name, f.kind.name) for f in Tagged.__compact__.spec.fields] == \
+        [("a", "Str[8]"), ("b", "Bytes[4]")]
+    with pytest.raises(ValueError, match="Tagged.a"):
+        Tagged("123456789")
 
 
 # ----------------------------------------------------------------------------- values

@@ -1,6 +1,6 @@
 """Type-checker tests in the attrs style: tests/typing/good.py must give no diagnostic in mypy or
 pyright, and every line of tests/typing/bad.py gives exactly the diagnostics its comments name
-(``# mypy: <text>``, ``# pyright: <text>``: errors, and what reveal_type shows). Each checker runs
+(``# [mypy] <text>``, ``# [pyright] <text>``: errors, and what reveal_type shows). Each checker runs
 once over the folder, as a user's would, from this test's environment; the package is found where
 it is imported from (an installed or an editable copy)."""
 import json
@@ -18,7 +18,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 FOLDER = os.path.join(HERE, "typing")
 FILES = ("good.py", "bad.py")
 PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(compactclass.__file__)))
-MARKER = re.compile(r"#\s*(mypy|pyright):\s*(.*?)\s*(?=#\s*(?:mypy|pyright):|$)")
+# (not "# pyright:"/"# mypy:", which the checkers read as configuration comments)
+MARKER = re.compile(r"#\s*\[(mypy|pyright)\]\s*(.*?)\s*(?=#\s*\[(?:mypy|pyright)\]|$)")
 
 
 def expected(name):
@@ -73,7 +74,7 @@ def run_pyright(tmp_path):
         if d["severity"] == "warning":
             continue
         found.append((os.path.basename(d["file"]), d["range"]["start"]["line"] + 1,
-                      d["message"].replace("\n", " ")))
+                      " ".join(d["message"].replace("\xa0", " ").split())))
     return found
 
 

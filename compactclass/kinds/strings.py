@@ -225,32 +225,40 @@ def bytes_kind(size: int) -> BytesKind:
 
 
 class _SizedType:
-    """Base of Str and Bytes: field types written with their size, never instantiated."""
+    """Base of Str and Bytes: field types written with their size. ``Str[8]`` is
+    ``Annotated[str, Str(8)]``: ``Str(8)`` is the kind itself, for the ``Annotated`` spelling
+    that every type checker reads as ``str`` (pyright refuses an int inside ``Str[...]``)."""
 
     #: not a type of values: a bare ``Str`` is no field type (not an object field either)
     __compact_kind_maker__ = True
+    _python_type: type
+    _make = staticmethod(str_kind)
 
     def __new__(cls, *args, **kwargs):
-        raise TypeError(f"{cls.__name__} is a field type: annotate a field with "
-                        f"{cls.__name__}[N]")
+        if len(args) != 1 or kwargs:
+            raise TypeError(f"{cls.__name__} is a field type: annotate a field with "
+                            f"{cls.__name__}[N] or Annotated[{cls._python_type.__name__}, "
+                            f"{cls.__name__}(N)]")
+        return cls._make(args[0])
+
+    def __class_getitem__(cls, size):
+        return Annotated[cls._python_type, cls._make(size)]
 
 
 class Str(_SizedType):
-    """``Str[N]``: a ``str`` field of up to N bytes of UTF-8, stored inline (see
-    :mod:`compactclass.kinds.strings`)."""
+    """``Str[N]`` (or ``Annotated[str, Str(N)]``): a ``str`` field of up to N bytes of UTF-8,
+    stored inline (see :mod:`compactclass.kinds.strings`)."""
 
-    def __class_getitem__(cls, size):
-        kind = str_kind(size)
-        return Annotated[str, kind]
+    _python_type = str
+    _make = staticmethod(str_kind)
 
 
 class Bytes(_SizedType):
-    """``Bytes[N]``: a ``bytes`` field of up to N bytes, stored inline (see
-    :mod:`compactclass.kinds.strings`)."""
+    """``Bytes[N]`` (or ``Annotated[bytes, Bytes(N)]``): a ``bytes`` field of up to N bytes,
+    stored inline (see :mod:`compactclass.kinds.strings`)."""
 
-    def __class_getitem__(cls, size):
-        kind = bytes_kind(size)
-        return Annotated[bytes, kind]
+    _python_type = bytes
+    _make = staticmethod(bytes_kind)
 
 
 def kind_of(annotation):

@@ -2,7 +2,7 @@
 import dataclasses
 import datetime
 import enum
-from typing import ClassVar, Optional
+from typing import Annotated, ClassVar, Optional
 
 from compactclass import (Bytes, Column, Record, RecordArray, Str, UTCDateTime, compact, f32,
                           f64, field, i8, i16, i32, i64, u8, u16, u32, u64)
@@ -39,14 +39,14 @@ class Numbers:
          slots=True, weakref_slot=False, init=True)
 class Trade(Record):
     ts: datetime.datetime
-    symbol: Str[8]
+    symbol: Annotated[str, Str(8)]
     side: Side
     price: f64
     qty: u32
     utc: UTCDateTime
     day: datetime.date
     span: datetime.timedelta
-    raw: Bytes[4] = b""
+    raw: Annotated[bytes, Bytes(4)] = b""
     flags: u8 = field(default=1)
     venue: Optional[u16] = None
     note: str | None = None
@@ -85,5 +85,8 @@ first: Trade = a[0]
 part: RecordArray[Trade] = a[1:]
 qty_total = sum(r.qty for r in a)
 qty_column: Column[int] = a.qty
+prices: Column[float] = a.column("price")
+prices[0] = 2.5
+symbols: list[str] = a.symbol[1:]
 zeros = Options.Array.zeros(10)
 size: int = len(zeros)
