@@ -200,6 +200,13 @@ TOPICS = {
         @DECO
         class Box(typing.Generic[T]):
             size: int
+
+        from compactclass import Record as TypedRecord
+
+        @DECO
+        class Marked(TypedRecord):      # the base that tells pyright about Marked.Array
+            x: int
+            y: int = 0
     ''',
     # 2: two record bases
     "two_bases": '''
@@ -660,6 +667,18 @@ def test_generic_base(decl):
     assert Box[int](2) == Box(2)
     assert repr(Box[int](2)) == "Box(size=2)"
     assert Box.__parameters__ == (decl.T,)
+
+
+def test_typed_record_base_adds_nothing(decl, mode):
+    marked = decl.Marked(1)
+    assert (repr(marked), marked == decl.Marked(1, 0), hasattr(marked, "__dict__")) == \
+        ("Marked(x=1, y=0)", True, False)
+    assert isinstance(marked, compactclass.Record) and compactclass.Record.__slots__ == ()
+    assert [f.name for f in dataclasses.fields(marked)] == ["x", "y"]
+    if mode != "dataclass":
+        array = decl.Marked.Array([marked, (2, 3)])
+        assert array[1] == decl.Marked(2, 3) and array.itemsize == 16
+        assert compactclass.is_compiled(decl.Marked) == (mode == "compiled")
 
 
 # -------------------------------------------------------------------------- 2: two record bases
