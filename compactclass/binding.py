@@ -201,6 +201,17 @@ def _pure_reason() -> Optional[str]:
     return None
 
 
+def by_design_reason(spec: RecordSpec) -> Optional[str]:
+    """Why spec's record is the fallback whatever is built (pure mode, a nested class), or
+    None."""
+    pure = _pure_reason()
+    if pure:
+        return pure
+    if "." in spec.qualname:
+        return "nested class (only module-level classes are compiled)"
+    return None
+
+
 def _runtime_installed() -> bool:
     """Whether compactclass's compiled runtime (the _records extension every compiled module
     cimports) can be imported; looked up without importing it."""
@@ -227,12 +238,9 @@ def build_command(spec: RecordSpec) -> str:
 def _load_compiled(spec: RecordSpec, base: Optional[RecordInfo]) -> tuple:
     """(the compiled module holding a matching build of spec, None), or (None, a _Fallback
     saying why there is none). Checks run cheapest first and import nothing in pure mode."""
-    pure = _pure_reason()
-    if pure:
-        return None, _Fallback(pure, by_design=True)
-    if "." in spec.qualname:
-        return None, _Fallback("nested class (only module-level classes are compiled)",
-                               by_design=True)
+    by_design = by_design_reason(spec)
+    if by_design:
+        return None, _Fallback(by_design, by_design=True)
     if base is not None and not base.compiled:
         return None, _Fallback(f"its base {base.spec.module}.{base.spec.qualname} is not "
                                f"compiled ({base.fallback_reason})", by_design=base._by_design)

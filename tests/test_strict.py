@@ -8,6 +8,7 @@ COMPACTCLASS_STRICT=1, or the test process uses the API (set_strict, @compact(st
 from __future__ import annotations
 
 import importlib
+import pickle
 import sys
 
 import pytest
@@ -150,6 +151,10 @@ def test_set_strict_raises_in_process_and_leaves_nothing(unbuilt):
     assert f"no compiled module {name}_compact (run `python -m compactclass build " \
            f"{unbuilt / name}.py`)" in str(info.value)
     assert name not in sys.modules and name not in binding._REGISTRY
+    copy = pickle.loads(pickle.dumps(info.value))
+    assert (type(copy), str(copy), copy.record, copy.reason, copy.name, copy.path) == \
+        (type(info.value), str(info.value), info.value.record, info.value.reason,
+         f"{name}_compact", str(unbuilt / f"{name}.py"))
     assert compactclass.set_strict(False) is True
     module = importlib.import_module(name)          # the same file, not strict: the fallback
     assert not compactclass.is_compiled(module.Point)
