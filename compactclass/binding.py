@@ -25,6 +25,7 @@ import importlib.machinery
 import importlib.util
 import inspect
 import os
+import shlex
 import sys
 import threading
 import types
@@ -225,14 +226,17 @@ def _runtime_installed() -> bool:
 
 def build_command(spec: RecordSpec) -> str:
     """The command that builds spec's declaration file: its path relative to the working
-    folder when the file lies below it, else absolute."""
+    folder when the file lies below it, else absolute (quoted for a POSIX shell if need be)."""
     if not spec.file:
         return f"python -m compactclass build {spec.module.replace('.', os.sep)}.py"
     path = os.path.abspath(spec.file)
-    relative = os.path.relpath(path)
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:          # (Windows: another drive)
+        relative = path
     if not relative.startswith(os.pardir + os.sep) and not os.path.isabs(relative):
         path = relative
-    return f"python -m compactclass build {path}"
+    return f"python -m compactclass build {shlex.quote(path)}"
 
 
 def _load_compiled(spec: RecordSpec, base: Optional[RecordInfo]) -> tuple:
