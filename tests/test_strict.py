@@ -8,6 +8,7 @@ COMPACTCLASS_STRICT=1, or the test process uses the API (set_strict, @compact(st
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import pickle
 import sys
 
@@ -223,3 +224,43 @@ def test_a_compiled_records_twin_says_what_it_is(strict_built):
     assert module.Point.__compact__.fallback_reason is None
     twin = module.Point.__compact__.fallback_class()
     assert twin.__compact__.fallback_reason.startswith("the fallback twin of a compiled record")
+
+
+# --------------------------------------------------------------------------- by design, in a child
+
+SUBINTERPRETERS = next((m for m in ("_interpreters", "_xxsubinterpreters")
+                        if importlib.util.find_spec(m)), None)
+
+
+@pytest.mark.skipif(SUBINTERPRETERS is None, reason="no subinterpreter module")
+def test_strict_accepts_a_subinterpreter(strict_built, tmp_path):
+    """Compiled records cannot load in a subinterpreter once the main interpreter holds their
+    module: rebuilding would not help, so strict mode lets them be the fallback and says why."""
+    log = tmp_path / "reasons.log"
+    code = (f"import {strict_built.name} as m\n"
+            f"with open({str(log)!r}, 'w') as log:\n"
+            f"    log.write(m.Point.__compact__.fallback_reason)\n")
+    script = (f"import warnings, compactclass, {SUBINTERPRETERS} as interpreters\n"
+              f"import {strict_built.name} as m\n"
+              f"assert compactclass.is_compiled(m.Point)\n"
+              f"warnings.simplefilter('ignore')\n"
+              f"run = getattr(interpreters, 'run_string', None) or interpreters.exec\n"
+              f"interp = interpreters.create()\n"
+              f"run(interp, {code!r})\n"
+              f"interpreters.destroy(interp)\n")
+    result = run(["-c", script], tmp_path, COMPACTCLASS_STRICT="1")
+    assert result.returncode == 0, result.stderr
+    assert log.read_text() == ("in a subinterpreter (Cython extension modules load into one "
+                               "interpreter per process)")
+
+
+def test_strict_accepts_a_record_of_a_program_without_a_file(tmp_path):
+    """A record typed into `python -c` (or a REPL) has no declaration file to build."""
+    code = ("import compactclass\n"
+            "@compactclass.compact\n"
+            "class R:\n"
+            "    x: compactclass.i32\n"
+            "print(R.__compact__.fallback_reason)\n")
+    result = run(["-c", code], tmp_path, COMPACTCLASS_STRICT="1")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "declared in __main__ without a file (no compiled module name)\n"
