@@ -10,13 +10,16 @@
 
 Build once with ``python -m compactclass build geometry.py``; without a build (or with
 COMPACTCLASS_PURE=1) the same declaration gives a pure-Python class with the same behaviour.
+Strict mode (COMPACTCLASS_STRICT=1, ``set_strict(True)`` or ``@compact(strict=True)``) turns a
+missing or unusable build into a CompiledBuildRequired (an ImportError) instead;
+``python -m compactclass status MODULE`` says which records are compiled and why not.
 """
 from __future__ import annotations
 
 import dataclasses
 import os
 
-from .binding import StaleBuildWarning
+from .binding import CompiledBuildRequired, StaleBuildWarning, set_strict
 from .errors import DeclarationError
 from .spec import check_options, field
 from .kinds.numbers import f32, f64, i8, i16, i32, i64, u8, u16, u32, u64
@@ -27,7 +30,7 @@ from .typed import Column, Record, RecordArray
 __all__ = ["compact", "field", "i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64", "f32", "f64",
            "Str", "Bytes", "UTCDateTime", "is_compiled", "layout", "get_include",
            "StaleBuildWarning", "DeclarationError", "__version__", "RecordArray", "Column",
-           "Record"]
+           "Record", "CompiledBuildRequired", "set_strict"]
 
 __version__ = "0.1.0"
 
@@ -43,10 +46,14 @@ except ImportError:  # Python 3.10: type checkers read typing_extensions' versio
 
 @dataclass_transform(field_specifiers=(field, dataclasses.field))
 def compact(cls=None, /, **options):
-    """Make ``cls`` a compact record; takes @dataclass's options (``frozen``, ``order``, ...)."""
+    """Make ``cls`` a compact record; takes @dataclass's options (``frozen``, ``order``, ...)
+    and ``strict`` (this record's strict mode, see set_strict)."""
+    options = dict(options)
+    strict = options.pop("strict", None)
+
     def wrap(user_class):
         from .binding import make_record
-        return make_record(user_class, check_options(options, user_class))
+        return make_record(user_class, check_options(options, user_class), strict=strict)
 
     return wrap if cls is None else wrap(cls)
 

@@ -8,6 +8,7 @@ from typing import Any, Callable, Literal, Mapping, TypeVar, overload
 
 from typing_extensions import TypeAlias, dataclass_transform
 
+from .binding import CompiledBuildRequired as CompiledBuildRequired
 from .binding import StaleBuildWarning as StaleBuildWarning
 from .errors import DeclarationError as DeclarationError
 from .typed import Column as Column, Record as Record, RecordArray as RecordArray
@@ -15,7 +16,7 @@ from .typed import Column as Column, Record as Record, RecordArray as RecordArra
 __all__ = ["compact", "field", "i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64", "f32", "f64",
            "Str", "Bytes", "UTCDateTime", "is_compiled", "layout", "get_include",
            "StaleBuildWarning", "DeclarationError", "__version__", "RecordArray", "Column",
-           "Record"]
+           "Record", "CompiledBuildRequired", "set_strict"]
 
 __version__: str
 
@@ -68,8 +69,9 @@ def compact(cls: _C, /) -> _C: ...
 def compact(cls: None = None, /, *, init: bool = True, repr: bool = True, eq: bool = True,
             order: bool = False, unsafe_hash: bool = False, frozen: bool = False,
             match_args: bool = True, kw_only: bool = False, slots: Literal[True] = True,
-            weakref_slot: bool = False) -> Callable[[_C], _C]: ...
+            weakref_slot: bool = False, strict: bool | None = None) -> Callable[[_C], _C]: ...
 
+def set_strict(strict: bool | None) -> bool | None: ...
 def is_compiled(cls: type) -> bool: ...
 def layout(cls: type) -> Any: ...
 def get_include() -> list[str]: ...

@@ -6,6 +6,15 @@
 metadata and the record's name (``geometry.Point``) go onto the compiled type. Without a
 matching build it builds the fallback class from the same spec. A stale build is never used:
 it gives a StaleBuildWarning and the fallback.
+
+Why a record is the fallback is kept as ``cls.__compact__.fallback_reason`` (``python -m
+compactclass status`` prints it). Some reasons are fallback by design: pure mode
+(COMPACTCLASS_PURE=1 or :class:`pure_mode`, which builds use), a nested class, a subinterpreter,
+a record declared in ``__main__`` without a file. The others mean a build is missing or unusable
+(no compiled module, a stale, damaged or failing one, compactclass's own runtime not installed,
+a base or a nested record that is not compiled): in strict mode (COMPACTCLASS_STRICT=1,
+:func:`set_strict` or ``@compact(strict=True)``) those raise :class:`CompiledBuildRequired` at
+the ``@compact`` line instead.
 """
 from __future__ import annotations
 
@@ -16,6 +25,7 @@ import importlib.machinery
 import importlib.util
 import inspect
 import os
+import shlex
 import sys
 import threading
 import types
@@ -32,6 +42,7 @@ from .codegen.kinds import BIND_OBJECTS, bound_objects
 from .codegen.methods import plan
 from .codegen.records import generated_init
 from .codegen.functions import binder, fixed_value
+from .errors import DeclarationError
 from .layout import compute_layout, place_presence
 from .messages import frozen_setter
 from .pickling import frozen_state_methods, has_own_state, reduce_with_state
@@ -39,13 +50,30 @@ from .pure import arrays as pure_arrays
 from .pure import records as fallback
 from .spec import RecordSpec, build_spec
 
-__all__ = ["RecordInfo", "StaleBuildWarning", "SubinterpreterWarning", "make_record",
-           "frozen_setter", "import_declaration", "compiled_module_name", "records_of_module",
-           "pure_mode"]
+__all__ = ["RecordInfo", "StaleBuildWarning", "SubinterpreterWarning", "CompiledBuildRequired",
+           "make_record", "frozen_setter", "import_declaration", "compiled_module_name",
+           "records_of_module", "pure_mode", "set_strict", "strict_suspended"]
 
 
 class StaleBuildWarning(UserWarning):
     """A compiled module exists but was generated from a different declaration."""
+
+
+class CompiledBuildRequired(ImportError):
+    """Strict mode: a record would be the pure-Python fallback because its build is missing or
+    unusable. ``record`` is its dotted name (``geometry.Point``), ``reason`` why (with the
+    command that fixes it), ``name`` the compiled module and ``path`` the declaration file."""
+
+    def __init__(self, message, *, record, reason, name=None, path=None):
+        super().__init__(message, name=name, path=path)
+        self.record, self.reason = record, reason
+
+    def __reduce__(self):
+        return (_rebuild_required, (str(self), self.record, self.reason, self.name, self.path))
+
+
+def _rebuild_required(message, record, reason, name, path):
+    return CompiledBuildRequired(message, record=record, reason=reason, name=name, path=path)
 
 
 class RecordInfo:
@@ -53,10 +81,14 @@ class RecordInfo:
 
     __slots__ = ("spec", "layout", "compiled", "module", "twin", "cls", "_restore", "_fallback",
                  "signature", "nfields", "_item",
-                 "user_class")
+                 "user_class", "fallback_reason", "_by_design")
 
-    def __init__(self, spec, compiled, module, twin, user_class):
+    def __init__(self, spec, compiled, module, twin, user_class, why=None):
         self.spec = spec
+        # why this record is the fallback (None when compiled): a short phrase a user reads,
+        # with the command that fixes it where one does
+        self.fallback_reason = why.reason if why is not None else None
+        self._by_design = why.by_design if why is not None else False
         self.layout = compute_layout(spec)
         self.compiled = compiled
         self.module = module            # the compiled module, or None
@@ -85,7 +117,7 @@ class RecordInfo:
         if not self.compiled:
             return self.cls
         if self._fallback is None:
-            self._fallback = _build_fallback(self.spec, self.user_class)
+            self._fallback = _build_fallback(self.spec, self.user_class, _AS_TWIN)
         return self._fallback
 
     def __repr__(self):
@@ -145,46 +177,128 @@ def compiled_module_name(spec: RecordSpec) -> Optional[str]:
     return module + "_compact"
 
 
-def _load_compiled(spec: RecordSpec, base: Optional[RecordInfo]):
-    """The compiled module holding a matching build of spec, or None (with a warning if stale,
-    damaged or unusable here)."""
-    if os.environ.get("COMPACTCLASS_PURE") == "1" or getattr(_state, "pure", 0):
-        return None
+class _Fallback:
+    """Why a record is the fallback: ``reason`` (what ``fallback_reason`` and ``status`` show),
+    ``by_design`` (strict mode accepts it: rebuilding would not help), ``warning`` (the
+    StaleBuildWarning text, for a build that exists but cannot be used) and ``cause`` (the
+    exception importing the build raised)."""
+
+    __slots__ = ("reason", "by_design", "warning", "cause")
+
+    def __init__(self, reason, by_design=False, warning=None, cause=None):
+        self.reason, self.by_design, self.warning, self.cause = reason, by_design, warning, cause
+
+
+_AS_TWIN = _Fallback("the fallback twin of a compiled record (RecordInfo.fallback_class())",
+                     by_design=True)
+_RUNTIME = "compactclass._records"
+
+
+def _pure_reason() -> Optional[str]:
+    if os.environ.get("COMPACTCLASS_PURE") == "1":
+        return "COMPACTCLASS_PURE=1"
+    if getattr(_state, "pure", 0):
+        return "pure mode (compactclass.binding.pure_mode(), as while building)"
+    return None
+
+
+def by_design_reason(spec: RecordSpec) -> Optional[str]:
+    """Why spec's record is the fallback whatever is built (pure mode, a nested class), or
+    None."""
+    pure = _pure_reason()
+    if pure:
+        return pure
     if "." in spec.qualname:
-        return None  # only module-level classes are compiled
+        return "nested class (only module-level classes are compiled)"
+    return None
+
+
+def _runtime_installed() -> bool:
+    """Whether compactclass's compiled runtime (the _records extension every compiled module
+    cimports) can be imported; looked up without importing it."""
+    if _RUNTIME in sys.modules:
+        return True
+    try:
+        return importlib.util.find_spec(_RUNTIME) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def build_command(spec: RecordSpec) -> str:
+    """The command that builds spec's declaration file: its path relative to the working
+    folder when the file lies below it, else absolute (quoted for a POSIX shell if need be)."""
+    if not spec.file:
+        return f"python -m compactclass build {spec.module.replace('.', os.sep)}.py"
+    path = os.path.abspath(spec.file)
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:          # (Windows: another drive)
+        relative = path
+    if not relative.startswith(os.pardir + os.sep) and not os.path.isabs(relative):
+        path = relative
+    return f"python -m compactclass build {shlex.quote(path)}"
+
+
+def _load_compiled(spec: RecordSpec, base: Optional[RecordInfo]) -> tuple:
+    """(the compiled module holding a matching build of spec, None), or (None, a _Fallback
+    saying why there is none). Checks run cheapest first and import nothing in pure mode."""
+    by_design = by_design_reason(spec)
+    if by_design:
+        return None, _Fallback(by_design, by_design=True)
     if base is not None and not base.compiled:
-        return None  # a compiled record's base must be compiled
+        return None, _Fallback(f"its base {base.spec.module}.{base.spec.qualname} is not "
+                               f"compiled ({base.fallback_reason})", by_design=base._by_design)
     name = compiled_module_name(spec)
     if name is None:
-        return None
+        return None, _Fallback("declared in __main__ without a file (no compiled module name)",
+                               by_design=True)
+    if not _runtime_installed():
+        return None, _Fallback(f"compactclass's compiled runtime is not installed (no {_RUNTIME};"
+                               f" reinstall compactclass where a C compiler is available)")
     if name not in sys.modules:
         damage = _damaged_module_file(name)
         if damage is not None:
-            return _stale(spec, name, damage)
+            return None, _stale(spec, name, damage, "damaged build")
     _state.depth = _binding_depth() + 1
     try:
         module = importlib.import_module(name)
     except ModuleNotFoundError as exc:
         if exc.name == name:
-            return None
-        return _import_failed(spec, name, exc)
+            return None, _Fallback(f"no compiled module {name} (run `{build_command(spec)}`)")
+        return None, _import_failed(spec, name, exc)
     except ImportError as exc:
-        return _import_failed(spec, name, exc)
+        return None, _import_failed(spec, name, exc)
     except TypeError as exc:
         if "has wrong signature" not in str(exc):
             raise
         # built against another compactclass runtime (Cython checks each cimported function)
-        return _stale(spec, name, f"importing it failed: {exc}")
+        return None, _stale(spec, name, f"importing it failed: {exc}", cause=exc,
+                            short=f"built against another compactclass runtime ({exc})")
     finally:
         _state.depth -= 1
     built = getattr(module, "__compact_schema__", {}).get(spec.name)
     if built is None:
-        return _stale(spec, name, f"it has no record {spec.name}")
+        return None, _stale(spec, name, f"it has no record {spec.name}",
+                            short=f"it has no record {spec.name} (an older declaration)")
     if built != spec.schema_hash():
-        return _stale(spec, name, "it was generated from a different declaration")
-    if not all(f.kind.compiled_available() for f in spec.fields):
-        return None  # a compiled record's nested records must be compiled too
-    return module
+        return None, _stale(spec, name, "it was generated from a different declaration",
+                            short="it was generated from a different version of the "
+                                  "declaration")
+    for f in spec.fields:
+        if not f.kind.compiled_available():
+            return None, _Fallback(f"its field {f.name!r} holds a record that is not compiled"
+                                   f"{_nested_reason(f.kind)}")
+    return module, None
+
+
+def _nested_reason(kind) -> str:
+    """' (inner.Record: its reason)' for a field kind that holds a record (through Optional)."""
+    while getattr(kind, "info", None) is None and getattr(kind, "inner", None) is not None:
+        kind = kind.inner
+    info = getattr(kind, "info", None)
+    if not isinstance(info, RecordInfo) or info.fallback_reason is None:
+        return ""
+    return f" ({info.spec.module}.{info.spec.qualname}: {info.fallback_reason})"
 
 
 def _damaged_module_file(name: str) -> Optional[str]:
@@ -230,7 +344,7 @@ def _in_subinterpreter() -> bool:
     return False
 
 
-def _import_failed(spec: RecordSpec, name: str, exc: ImportError):
+def _import_failed(spec: RecordSpec, name: str, exc: ImportError) -> _Fallback:
     """A compiled module that does not import: a stale-build warning, unless the reason is
     that Cython modules load into one interpreter per process (this is a subinterpreter, or
     another interpreter took the module first): then one warning per interpreter that says so,
@@ -238,6 +352,12 @@ def _import_failed(spec: RecordSpec, name: str, exc: ImportError):
     global _subinterpreter_warned
     subinterpreter = _in_subinterpreter()
     if subinterpreter or "one interpreter per process" in str(exc):
+        if subinterpreter:
+            reason = "in a subinterpreter (Cython extension modules load into one interpreter " \
+                     "per process)"
+        else:
+            reason = f"{name} is already loaded in another interpreter of this process " \
+                     f"(Cython extension modules load into one interpreter per process)"
         if not _subinterpreter_warned:
             _subinterpreter_warned = True
             if subinterpreter:
@@ -250,8 +370,9 @@ def _import_failed(spec: RecordSpec, name: str, exc: ImportError):
             warnings.warn(f"{why}; {spec.module} and every other declaration use the "
                           f"pure-Python fallback records in this interpreter.",
                           SubinterpreterWarning, stacklevel=_stacklevel_outside_package())
-        return None
-    return _stale(spec, name, f"importing it failed: {exc}")
+        return _Fallback(reason, by_design=True, cause=exc)
+    return _stale(spec, name, f"importing it failed: {exc}", "import failed", short=str(exc),
+                  cause=exc)
 
 
 def _stacklevel_outside_package() -> int:
@@ -264,13 +385,69 @@ def _stacklevel_outside_package() -> int:
     return level
 
 
-def _stale(spec: RecordSpec, module_name: str, why: str):
-    source = os.path.basename(spec.file) if spec.file else spec.module
-    warnings.warn(f"{spec.module}.{spec.qualname}: not using the compiled module {module_name}: "
-                  f"{why.rstrip('.')}. Rebuild with `python -m compactclass build {source}`; "
-                  f"using the pure-Python fallback meanwhile.", StaleBuildWarning,
-                  stacklevel=_stacklevel_outside_package())
-    return None
+def _stale(spec: RecordSpec, module_name: str, why: str, kind: str = "stale", short=None,
+           cause=None) -> _Fallback:
+    """The _Fallback for a build that exists but cannot be used, with its warning's text.
+    The reason reads ``<kind>: <module>: <short, or why> (run `<command>`)``."""
+    why = why.rstrip(".")
+    command = build_command(spec)
+    warning = (f"{spec.module}.{spec.qualname}: not using the compiled module {module_name}: "
+               f"{why}. Rebuild with `{command}`; using the pure-Python fallback meanwhile.")
+    return _Fallback(f"{kind}: {module_name}: {short or why} (run `{command}`)",
+                     warning=warning, cause=cause)
+
+
+# --------------------------------------------------------------------------- strict mode
+
+_strict_setting: Optional[bool] = None      # set_strict(); None: COMPACTCLASS_STRICT decides
+
+
+def set_strict(enabled: Optional[bool]) -> Optional[bool]:
+    """Process-wide strict mode: True makes every @compact record whose build is missing or
+    unusable raise CompiledBuildRequired instead of becoming the fallback; False turns it off
+    whatever COMPACTCLASS_STRICT says; None gives the decision back to COMPACTCLASS_STRICT.
+    A record's own ``@compact(strict=...)`` wins over both. Returns the previous setting.
+
+    Records that are the fallback by design never raise: pure mode (COMPACTCLASS_PURE=1,
+    pure_mode(), so building is never affected), nested classes, subinterpreters."""
+    global _strict_setting
+    if enabled is not None and not isinstance(enabled, bool):
+        raise TypeError(f"set_strict() takes True, False or None, not {enabled!r}")
+    previous, _strict_setting = _strict_setting, enabled
+    return previous
+
+
+class strict_suspended:
+    """Within this context (in this thread) strict mode raises nothing, whatever asks for it:
+    ``python -m compactclass status`` imports a declaration to report on it."""
+
+    def __enter__(self):
+        _state.unstrict = getattr(_state, "unstrict", 0) + 1
+
+    def __exit__(self, *exc):
+        _state.unstrict -= 1
+
+
+def _strict(record_option: Optional[bool]) -> bool:
+    if getattr(_state, "unstrict", 0):
+        return False
+    if record_option is not None:
+        return record_option
+    if _strict_setting is not None:
+        return _strict_setting
+    value = os.environ.get("COMPACTCLASS_STRICT", "")
+    if value not in ("", "0", "1"):
+        raise ValueError(f"COMPACTCLASS_STRICT={value!r}: set it to 1 (strict mode) or 0 / "
+                         f"leave it unset (not strict)")
+    return value == "1"
+
+
+def _refuse_fallback(spec: RecordSpec, why: _Fallback):
+    record = f"{spec.module}.{spec.qualname}"
+    message = (f"{record}: strict mode needs the compiled class, but it would be the "
+               f"pure-Python fallback: {why.reason}")
+    raise CompiledBuildRequired(message, record=record, reason=why.reason,
+                                name=compiled_module_name(spec), path=spec.file) from why.cause
 
 
 # --------------------------------------------------------------------------- class attributes
@@ -445,11 +622,10 @@ def _base_info(spec: RecordSpec, user_class) -> Optional[RecordInfo]:
     return None
 
 
-def _build_fallback(spec: RecordSpec, user_class, info: Optional[RecordInfo] = None):
+def _build_fallback(spec: RecordSpec, user_class, why: _Fallback):
     base = _base_info(spec, user_class)
-    if info is None:
-        info = RecordInfo(spec, False, None, _twin(spec, user_class, base and base.twin),
-                          user_class)
+    info = RecordInfo(spec, False, None, _twin(spec, user_class, base and base.twin), user_class,
+                      why)
     attrs = {name: _own_class_cell(value, user_class)
              for name, value in _common_attributes(spec, user_class, info).items()}
     methods = fallback.fallback_methods(spec)
@@ -592,11 +768,42 @@ def attach_array(cls, info) -> None:
 
 
 
-def make_record(user_class, options) -> type:
-    """What @compact returns for a declared class."""
+def make_record(user_class, options, strict: Optional[bool] = None) -> type:
+    """What @compact returns for a declared class. strict: the record's own strict option
+    (None: the process-wide setting, see set_strict)."""
+    if strict is not None and not isinstance(strict, bool):
+        raise DeclarationError(f"{user_class.__module__}.{user_class.__qualname__}: compact() "
+                               f"got strict={strict!r}; strict takes True or False")
     spec = place_presence(build_spec(user_class, options))
-    _REGISTRY.setdefault(spec.module, {})[spec.qualname] = spec
-    module = _load_compiled(spec, _base_info(spec, user_class))
-    if module is not None:
-        return _bind_compiled(spec, user_class, module)
-    return _build_fallback(spec, user_class)
+    records = _REGISTRY.setdefault(spec.module, {})
+    previous = records.get(spec.qualname, _NOT_REGISTERED)
+    records[spec.qualname] = spec
+    try:
+        module, why = _load_compiled(spec, _base_info(spec, user_class))
+        if module is not None:
+            return _bind_compiled(spec, user_class, module)
+        if not why.by_design and _strict(strict):
+            _refuse_fallback(spec, why)
+        if why.warning:
+            warnings.warn(why.warning, StaleBuildWarning,
+                          stacklevel=_stacklevel_outside_package())
+        return _build_fallback(spec, user_class, why)
+    except BaseException:
+        _unregister(spec, previous)
+        raise
+
+
+_NOT_REGISTERED = object()
+
+
+def _unregister(spec: RecordSpec, previous) -> None:
+    """Undo make_record's registration of spec (a record that raised is no record)."""
+    records = _REGISTRY.get(spec.module, {})
+    if records.get(spec.qualname) is not spec:
+        return
+    if previous is _NOT_REGISTERED:
+        del records[spec.qualname]
+        if not records:
+            _REGISTRY.pop(spec.module, None)
+    else:
+        records[spec.qualname] = previous

@@ -1,4 +1,4 @@
-"""The command line: ``python -m compactclass {build,generate,layout}``.
+"""The command line: ``python -m compactclass {build,generate,layout,status}``.
 
 (``layout`` output is checked in test_layout.py.)
 """
@@ -13,6 +13,8 @@ from compactclass import build
 from compactclass.errors import (DeclarationError, DeclarationImportError,
                                  DeclarationSyntaxError, DeclarationValueError)
 from compactclass.cli import main
+
+from strict_decls import SITUATIONS, situation, strict_built  # noqa: F401  (fixture)
 
 GEOMETRY = """
 from compactclass import compact, i32, f64
@@ -70,6 +72,15 @@ def test_build_a_declaration_in_a_package(tmp_path):
     result = run(["-c", check], tmp_path, COMPACTCLASS_PURE="1")
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[:2] == ["False", "False"]
+    for target in ("pkg.geometry", "pkg/geometry.py", str(declaration)):
+        result = run(["-m", "compactclass", "status", target], tmp_path)
+        assert (result.returncode, result.stderr) == (0, ""), target
+        assert result.stdout == ("pkg.geometry.Point: compiled (pkg.geometry_compact)\n"
+                                 "pkg.geometry.Particle: compiled (pkg.geometry_compact)\n")
+    result = run(["-m", "compactclass", "status", "pkg.geometry"], tmp_path, COMPACTCLASS_PURE="1")
+    assert result.returncode == 1
+    assert result.stdout == ("pkg.geometry.Point: fallback \u2014 COMPACTCLASS_PURE=1\n"
+                             "pkg.geometry.Particle: fallback \u2014 COMPACTCLASS_PURE=1\n")
 
 
 def test_generate_writes_three_files(tmp_path, capsys):
@@ -236,3 +247,104 @@ def test_a_syntax_error_in_generated_code_is_not_the_declarations(tmp_path, monk
         main(["generate", str(declaration)])
     assert not isinstance(info.value, DeclarationSyntaxError)
     assert info.value.filename.startswith("<compactclass generated __init__ of ")
+
+
+# --------------------------------------------------------------------------- status
+
+NESTED_LINE = ("{name}.make_local.<locals>.Local: fallback \u2014 nested class (only module-level "
+               "classes are compiled)")
+
+
+@pytest.mark.parametrize("strict", ["", "1"])
+@pytest.mark.parametrize("kind", ["compiled", "no build", "stale"])
+def test_status_says_per_record_compiled_or_why_not(strict_built, tmp_path, kind, strict):
+    """One line per record; exit code 1 when any is the fallback. Strict mode does not stop
+    status (it reports, it does not raise), and its warnings are not repeated."""
+    name = situation(kind, strict_built, tmp_path)
+    result = run(["-m", "compactclass", "status", name], tmp_path, COMPACTCLASS_STRICT=strict)
+    assert (result.returncode, result.stderr) == (1, "")
+    if kind == "compiled":
+        point = f"{name}.Point: compiled ({name}_compact)"
+        point3 = f"{name}.Point3: compiled ({name}_compact)"
+    else:
+        why = {"no build": f"no compiled module {name}_compact",
+               "stale": f"stale: {name}_compact: it was generated from a different version of "
+                        f"the declaration"}[kind]
+        why += f" (run `python -m compactclass build {name}.py`)"
+        point = f"{name}.Point: fallback \u2014 {why}"
+        point3 = f"{name}.Point3: fallback \u2014 its base {name}.Point is not compiled ({why})"
+    assert result.stdout.splitlines() == [point, point3, NESTED_LINE.format(name=name)]
+
+
+def test_status_of_a_file_in_pure_mode(strict_built, tmp_path):
+    name = situation("no build", strict_built, tmp_path)
+    result = run(["-m", "compactclass", "status", f"{name}.py"], tmp_path,
+                 COMPACTCLASS_PURE="1")
+    assert result.returncode == 1, result.stderr
+    assert result.stdout.splitlines() == [
+        f"{name}.Point: fallback \u2014 COMPACTCLASS_PURE=1",
+        f"{name}.Point3: fallback \u2014 COMPACTCLASS_PURE=1",
+        f"{name}.make_local.<locals>.Local: fallback \u2014 COMPACTCLASS_PURE=1"]
+
+
+@pytest.mark.parametrize("target, text, words", [
+    ("status_no_such_module", None, "status_no_such_module: cannot import "
+                                    "status_no_such_module: No module named"),
+    ("status_missing.py", None, "status_missing.py: no such declaration file"),
+    ("status_plain", "X = 1\n", "status_plain: status_plain declares no @compact records"),
+    ("status_broken", "import status_no_such_dependency\n",
+     "status_broken: cannot import status_broken: No module named 'status_no_such_dependency'"),
+    ("status_syntax.py", "class :\n", "cannot import status_syntax: invalid syntax"),
+])
+def test_status_errors_exit_2_with_a_message(tmp_path, target, text, words):
+    if text is not None:
+        write(tmp_path / (target if target.endswith(".py") else target + ".py"), text)
+    result = run(["-m", "compactclass", "status", target], tmp_path)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.startswith("compactclass status: error: ")
+    assert words in result.stderr and result.stderr.count("\n") == 1, result.stderr
+
+
+# --------------------------------------------------------------------------- build -j
+
+def test_build_in_parallel(tmp_path):
+    """build -j 2: every file is built whatever the others do, one line per built file and one
+    error line per failed one, in the order given; exit code 1 when any failed."""
+    first = write(tmp_path / "cli_par_a.py", GEOMETRY)
+    broken = write(tmp_path / "cli_par_bad.py", "from compactclass import compact\n@compact\n"
+                                                 "class Rec:\n    x: 3\n")
+    second = write(tmp_path / "cli_par_b.py", GEOMETRY.replace("Point", "Spot"))
+    result = run(["-m", "compactclass", "build", "-j", "2", "cli_par_a.py", "cli_par_bad.py",
+                  "cli_par_b.py"], tmp_path)
+    assert result.returncode == 1
+    assert result.stdout == (f"built cli_par_a_compact from {first}\n"
+                             f"built cli_par_b_compact from {second}\n")
+    errors = [line for line in result.stderr.splitlines() if line.startswith("compactclass")]
+    assert errors == [f"compactclass build: error: {broken}:2: class Rec, field 'x': "
+                      f"unsupported annotation 3; " + errors[0].split("; ", 1)[1]]
+    assert not list(tmp_path.glob("cli_par_bad_compact.*"))
+    check = ("import compactclass, cli_par_a, cli_par_b\n"
+             "print(compactclass.is_compiled(cli_par_a.Point),"
+             " compactclass.is_compiled(cli_par_b.Spot))")
+    result = run(["-c", check], tmp_path, COMPACTCLASS_STRICT="1")
+    assert (result.returncode, result.stdout) == (0, "True True\n"), result.stderr
+
+
+@pytest.mark.parametrize("jobs", ["0", "-3", "two"])
+def test_build_jobs_must_be_a_positive_number(capsys, jobs):
+    with pytest.raises(SystemExit) as exc:
+        main(["build", "-j", jobs, "a.py"])
+    assert exc.value.code == 2
+    assert f"expected a number of processes (1 or more), got {jobs!r}" in capsys.readouterr().err
+
+
+def test_build_in_parallel_reports_every_error(tmp_path, capsys):
+    """Without a file to compile, -j reports each file's error in order (in-process)."""
+    empty = write(tmp_path / "cli_par_empty.py", "X = 1\n")
+    missing = tmp_path / "cli_par_missing.py"
+    assert main(["build", "-j", "2", str(missing), str(empty)]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (f"compactclass build: error: {missing}: no such declaration file\n"
+                            f"compactclass build: error: {empty}: declares no module-level "
+                            f"@compact records\n")

@@ -157,7 +157,7 @@ class TestStaleBuild:
             message = str(warned[0].message)
             assert f"{name}.Point" in message
             assert f"{name}_compact" in message and "different declaration" in message
-            assert f"python -m compactclass build {name}.py" in message
+            assert f"python -m compactclass build {path}`" in message
             assert warned[0].filename == str(path)   # points at the declaration
             assert module.Point(1).x == 1
         finally:
