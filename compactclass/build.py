@@ -24,7 +24,8 @@ from . import binding, files
 from .binding import pure_mode, records_of_module
 from .codegen.functions import is_generated_file
 from .codegen.module import generate_module
-from .errors import DeclarationImportError, DeclarationSyntaxError, DeclarationValueError
+from .errors import (CompiledRuntimeMissingError, DeclarationImportError, DeclarationSyntaxError,
+                     DeclarationValueError)
 
 __all__ = ["Declaration", "find_declaration", "generate", "extensions", "build_inplace",
            "ship_generated_files"]
@@ -251,8 +252,9 @@ def extensions(paths, **extension_kwargs) -> list:
 
     Keyword arguments are the Extension's (``extra_compile_args=...``, ...). With
     ``optional=True`` a record module that cannot be compiled is left out with a warning (by
-    Cython here, by setuptools' build_ext for the C compiler): the project then installs and
-    its records use the pure-Python runtime. A declaration that is wrong is an error either way.
+    Cython here, by setuptools' build_ext for the C compiler, or here for all of them when
+    compactclass's compiled runtime is not installed): the project then installs and its
+    records use the pure-Python runtime. A declaration that is wrong is an error either way.
 
     The generated ``.pxd`` and ``.pyi`` of a declaration inside a package become that package's
     package data by themselves (compactclass's setuptools hook, ``ship_generated_files``), so
@@ -268,6 +270,15 @@ def extensions(paths, **extension_kwargs) -> list:
 
     decls = [generate(path) for path in paths]
     optional = bool(extension_kwargs.get("optional"))
+    missing = _missing_runtime()
+    if missing and optional:
+        warnings.warn(f"{missing}: {', '.join(d.module for d in decls)} will use the pure-Python "
+                      "records", RuntimeWarning, stacklevel=2)
+        return []
+    if missing:
+        raise CompiledRuntimeMissingError(
+            f"{missing}; reinstall compactclass where a C compiler works, or pass "
+            "optional=True to extensions() to install pure-Python records")
     built = []
     # (one cythonize call for all, unless each may fail on its own)
     for group in ([[decl] for decl in decls] if optional else [decls]):
@@ -319,6 +330,17 @@ def _cythonize_beside(decls, extension_kwargs: dict) -> list:
     return exts
 
 
+def _missing_runtime():
+    """Why records cannot be compiled here, or None: compiled records cimport compactclass's
+    compiled runtime, which is not installed when compactclass was installed without a
+    working C compiler (a record module built without it could never be imported)."""
+    import compactclass
+    if compactclass.runtime_compiled:
+        return None
+    return ("compactclass's compiled runtime is not installed (it could not be compiled when "
+            "compactclass was installed), so records cannot be compiled")
+
+
 def ship_generated_files(dist) -> None:
     """setuptools hook (entry point ``setuptools.finalize_distribution_options``): add the
     .pxd/.pyi of the Extensions made by :func:`extensions` to the distribution's package data.
@@ -368,6 +390,10 @@ def build_inplace(paths, quiet: bool = True) -> list:
     builds of one file at once both end with a whole module. Leftovers of killed builds are
     removed first. Callable inside a running program: see load_specs."""
     decls = [find_declaration(p) for p in paths]
+    missing = _missing_runtime()
+    if missing:
+        raise CompiledRuntimeMissingError(f"{missing}; reinstall compactclass where a C "
+                                          "compiler works")
     built = []
     for decl in decls:
         generate(decl.path)

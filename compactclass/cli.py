@@ -5,7 +5,8 @@ import argparse
 import importlib
 import sys
 
-from .errors import DeclarationError, DeclarationImportError, DeclarationSyntaxError
+from .errors import (CompiledRuntimeMissingError, DeclarationError, DeclarationImportError,
+                     DeclarationSyntaxError)
 from .codegen.functions import is_generated_file
 from .layout import format_layout
 
@@ -40,7 +41,7 @@ def _layout(target: str) -> str:
 # What the command line reports in one line: mistakes in what it was given. Anything else (a bug
 # in compactclass, an exception the declaration's own code raises) keeps its traceback.
 USER_ERRORS = (DeclarationError, DeclarationSyntaxError, DeclarationImportError, TargetError,
-               OSError)
+               CompiledRuntimeMissingError, OSError)
 
 
 def main(argv=None) -> int:

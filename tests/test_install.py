@@ -1,7 +1,9 @@
 """Installs on a machine without a working C compiler (``CC=false``, so every compile fails):
 compactclass installs without its compiled runtime and says so once, and its records and arrays
 use the pure-Python runtime; a user project built with ``extensions(..., optional=True)``
-installs its pure records, one built without it fails to install."""
+installs its pure records, one built without it fails to install with the compiler's error.
+Where compactclass has no compiled runtime, records are not compiled even with a compiler
+(they could not be imported): optional=True gives pure records, otherwise the build says why."""
 import os
 import textwrap
 import zipfile
@@ -103,31 +105,73 @@ def test_records_and_arrays_use_the_pure_runtime(no_compiler):
     assert out == "Trade(qty=3, price=1.5, symbol='ABC')\n"
 
 
-def test_optional_project_installs_its_pure_records(no_compiler):
-    python, root, wheels, _ = no_compiler
-    project = user_project(root / "optional", optional=True)
-    result = run(python, "-m", "pip", "install", "-v", "--find-links", wheels, project,
-                 env=NO_COMPILER)
-    assert 'building extension "inventory.items_compact" failed' in result.stdout + result.stderr
+@pytest.fixture(scope="module")
+def compiled(tmp_path_factory, compactclass_wheels):
+    """(python of a fresh venv holding the compiled compactclass, work folder)."""
+    root = tmp_path_factory.mktemp("compiled")
+    python = fresh_venv(root / "env")
+    run(python, "-m", "pip", "install", "-q", wheel_of(compactclass_wheels, "compactclass"))
+    return python, root
+
+
+def install(python, project, wheels, env=None, check=True):
+    return run(python, "-m", "pip", "install", "-v", "--find-links", wheels, project, env=env,
+               check=check)
+
+
+def check_pure_inventory(python, cwd):
     out = run(python, "-W", "error", "-c", textwrap.dedent("""
-        import os, compactclass, inventory
+        import compactclass
         from inventory.items import Item
         assert not compactclass.is_compiled(Item)
-        folder = os.path.dirname(inventory.__file__)
-        assert {"items_compact.pxd", "items_compact.pyi"} <= set(os.listdir(folder))
         try:
             Item("a much too long sku")
         except ValueError as exc:
             assert "Item.sku" in str(exc), exc
+        else:
+            raise AssertionError("a too long sku was stored")
         print(sorted([Item("b", 2), Item("a", 5)]))
-    """), cwd=root).stdout
+    """), cwd=cwd).stdout
     assert out == "[Item(sku='a', count=5), Item(sku='b', count=2)]\n"
 
 
-def test_project_without_optional_fails_without_a_compiler(no_compiler):
-    python, root, wheels, _ = no_compiler
+def test_optional_project_installs_its_pure_records_when_compiling_fails(compiled,
+                                                                         compactclass_wheels):
+    python, root = compiled
+    project = user_project(root / "optional", optional=True)
+    result = install(python, project, compactclass_wheels, env=NO_COMPILER)
+    assert 'building extension "inventory.items_compact" failed' in result.stdout + result.stderr
+    check_pure_inventory(python, root)
+
+
+def test_project_without_optional_fails_when_compiling_fails(compiled, compactclass_wheels):
+    python, root = compiled
     project = user_project(root / "required", optional=False)
-    result = run(python, "-m", "pip", "install", "--find-links", wheels, project,
-                 env=NO_COMPILER, check=False)
+    result = install(python, project, compactclass_wheels, env=NO_COMPILER, check=False)
     assert result.returncode != 0
     assert "inventory/items_compact.c" in result.stdout + result.stderr
+
+
+def test_optional_project_is_pure_where_the_runtime_is_not_compiled(no_compiler):
+    """(a working compiler this time: the records are left pure because of the runtime)"""
+    python, root, wheels, _ = no_compiler
+    project = user_project(root / "optional", optional=True)
+    result = install(python, project, wheels)
+    assert "compactclass's compiled runtime is not installed" in result.stdout + result.stderr
+    assert "items_compact.c" not in result.stdout  # no compiler was run
+    check_pure_inventory(python, root)
+
+
+def test_records_are_not_compiled_where_the_runtime_is_not_compiled(no_compiler):
+    python, root, wheels, _ = no_compiler
+    project = user_project(root / "required", optional=False)
+    result = install(python, project, wheels, check=False)
+    assert result.returncode != 0
+    assert "CompiledRuntimeMissingError: compactclass's compiled runtime is not installed" in (
+        result.stdout + result.stderr)
+    declaration = project / "inventory" / "items.py"
+    cli = run(python, "-m", "compactclass", "build", declaration, cwd=root, check=False)
+    assert cli.returncode == 1
+    assert cli.stderr.startswith("compactclass build: error: compactclass's compiled runtime "
+                                 "is not installed"), cli.stderr
+    assert not [n for n in os.listdir(declaration.parent) if n.endswith(".so")]

@@ -10,28 +10,28 @@ import zipfile
 
 import pytest
 
-from venvs import EXAMPLE, build_wheel, copy_source, fresh_venv, run, wheel_of
+from venvs import EXAMPLE, build_wheel, fresh_venv, run, wheel_of
 
 SHAPES = "compactclass-example-shapes"
 
 
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory):
+def installed(tmp_path_factory, compactclass_wheels):
     """(python of a fresh venv holding compactclass and the example project, work folder,
-    wheel folder)."""
+    the pip options that find their wheels)."""
     root = tmp_path_factory.mktemp("packaged")
     wheels = root / "wheels"
-    build_wheel(copy_source(root / "compactclass"), wheels)
     project = shutil.copytree(EXAMPLE, root / "packaged")
-    build_wheel(project, wheels, "--find-links", wheels)
+    build_wheel(project, wheels, "--find-links", compactclass_wheels)
     python = fresh_venv(root / "env")
-    run(python, "-m", "pip", "install", "-q", "--find-links", wheels, wheel_of(wheels, SHAPES))
-    return python, root, wheels
+    find = ["--find-links", compactclass_wheels, "--find-links", wheels]
+    run(python, "-m", "pip", "install", "-q", *find, wheel_of(wheels, SHAPES))
+    return python, root, find
 
 
-def test_compactclass_wheel_ships_the_runtime_pxd_and_headers_in_the_package(installed):
-    _, _, wheels = installed
-    names = set(zipfile.ZipFile(wheel_of(wheels, "compactclass")).namelist())
+def test_compactclass_wheel_ships_the_runtime_pxd_and_headers_in_the_package(
+        compactclass_wheels):
+    names = set(zipfile.ZipFile(wheel_of(compactclass_wheels, "compactclass")).namelist())
     runtime = {"__init__.pxd", "core.pxd", "_kinds.pxd", "_strings.pxd", "_times.pxd",
                "_enums.pxd", "_records.pxd", "_arrays.pxd", "compactcore.h", "cc_typeslots.h"}
     assert {f"compactclass/{name}" for name in runtime} <= names, names
@@ -39,8 +39,8 @@ def test_compactclass_wheel_ships_the_runtime_pxd_and_headers_in_the_package(ins
 
 
 def test_project_wheel_ships_pxd_and_pyi_but_not_the_generated_c(installed):
-    _, _, wheels = installed
-    names = set(zipfile.ZipFile(wheel_of(wheels, SHAPES)).namelist())
+    _, root, _ = installed
+    names = set(zipfile.ZipFile(wheel_of(root / "wheels", SHAPES)).namelist())
     assert {"shapes/geometry_compact.pxd", "shapes/geometry_compact.pyi"} <= names, names
     assert not [name for name in names if name.endswith((".c", ".pyx"))], names
 
@@ -82,9 +82,9 @@ def test_plain_cythonize_finds_the_records_through_sys_path(installed, tmp_path)
 
 def test_consumer_project_builds_in_isolation_against_the_installed_records(installed):
     """examples/packaged/consumer lists the records' project in its build requires."""
-    python, root, wheels = installed
+    python, root, find = installed
     consumer = root / "packaged" / "consumer"
-    run(python, "-m", "pip", "install", "-q", "--find-links", wheels, consumer)
+    run(python, "-m", "pip", "install", "-q", *find, consumer)
     out = run(python, "-c", textwrap.dedent("""
         from shapes.geometry import Circle
         from shapes_consumer import loops
