@@ -30,7 +30,7 @@ from .typed import Column, Record, RecordArray
 __all__ = ["compact", "field", "i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64", "f32", "f64",
            "Str", "Bytes", "UTCDateTime", "is_compiled", "layout", "get_include",
            "StaleBuildWarning", "DeclarationError", "__version__", "RecordArray", "Column",
-           "Record", "CompiledBuildRequired", "set_strict"]
+           "Record", "CompiledBuildRequired", "set_strict", "runtime_compiled"]
 
 __version__ = "0.1.0"
 
@@ -76,12 +76,40 @@ def layout(cls):
 
 
 def get_include() -> list:
-    """Folders to pass as ``include_dirs`` and ``cythonize(include_path=...)`` when compiling
-    Cython code that cimports compact records: they hold compactcore.h and compactclass's
-    .pxd files."""
+    """Folders to pass as ``include_dirs`` (and ``cythonize(include_path=...)``) when compiling
+    Cython code that cimports compact records: they hold compactcore.h, cc_typeslots.h and
+    compactclass's .pxd files.
+
+    An installed compactclass keeps them in its package folder, so Cython finds the .pxd files
+    through sys.path and cythonize adds this folder to include_dirs by itself; passing it
+    explicitly does no harm. In a source checkout they are under pyx/ and csrc/."""
     here = os.path.dirname(os.path.abspath(__file__))
-    installed = os.path.join(here, "include")
-    if os.path.isdir(installed):
-        return [installed]
+    if os.path.isfile(os.path.join(here, "_records.pxd")):
+        return [here]
     checkout = os.path.dirname(here)  # a source checkout (editable install)
-    return [os.path.join(checkout, "pyx"), os.path.join(checkout, "csrc")]
+    return [os.path.join(checkout, "pyx"), os.path.join(checkout, "csrc"),
+            os.path.join(checkout, "pyx", "compactclass")]
+
+
+_RUNTIME_MODULES = ("_kinds", "_strings", "_times", "_records", "_arrays")
+
+
+def _runtime_compiled() -> bool:
+    """Whether the compiled runtime imports (compactclass installs without it when it could
+    not be compiled; records and arrays then use the pure-Python runtime)."""
+    import importlib
+    try:
+        for name in _RUNTIME_MODULES:
+            importlib.import_module(f"{__name__}.{name}")
+    except ImportError:
+        return False
+    return True
+
+
+def __getattr__(name):
+    # runtime_compiled is computed on first use: importing the runtime imports parts of this
+    # package, which cannot happen while this module initialises
+    if name == "runtime_compiled":
+        value = globals()["runtime_compiled"] = _runtime_compiled()
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -16,9 +16,10 @@ from .typed import Column as Column, Record as Record, RecordArray as RecordArra
 __all__ = ["compact", "field", "i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64", "f32", "f64",
            "Str", "Bytes", "UTCDateTime", "is_compiled", "layout", "get_include",
            "StaleBuildWarning", "DeclarationError", "__version__", "RecordArray", "Column",
-           "Record", "CompiledBuildRequired", "set_strict"]
+           "Record", "CompiledBuildRequired", "set_strict", "runtime_compiled"]
 
 __version__: str
+runtime_compiled: bool
 
 _C = TypeVar("_C", bound=type)
 _T = TypeVar("_T")

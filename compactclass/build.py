@@ -17,15 +17,18 @@ import importlib.machinery
 import os
 import shutil
 import sys
+import warnings
 from dataclasses import dataclass
 
 from . import binding, files
 from .binding import pure_mode, records_of_module
 from .codegen.functions import is_generated_file
 from .codegen.module import generate_module
-from .errors import DeclarationImportError, DeclarationSyntaxError, DeclarationValueError
+from .errors import (CompiledRuntimeMissingError, DeclarationImportError, DeclarationSyntaxError,
+                     DeclarationValueError)
 
-__all__ = ["Declaration", "find_declaration", "generate", "extensions", "build_inplace"]
+__all__ = ["Declaration", "find_declaration", "generate", "extensions", "build_inplace",
+           "ship_generated_files"]
 
 
 @dataclass(frozen=True)
@@ -247,12 +250,62 @@ def extensions(paths, **extension_kwargs) -> list:
     """Generate the sources of each declaration and return cythonized setuptools Extensions
     (with compactclass's include folders) ready for ``setup(ext_modules=...)``.
 
+    Keyword arguments are the Extension's (``extra_compile_args=...``, ...). With
+    ``optional=True`` a record module that cannot be compiled is left out with a warning (by
+    Cython here, by setuptools' build_ext for the C compiler, or here for all of them when
+    compactclass's compiled runtime is not installed): the project then installs and its
+    records use the pure-Python runtime. A declaration that is wrong is an error either way.
+
+    The generated ``.pxd`` and ``.pyi`` of a declaration inside a package become that package's
+    package data by themselves (compactclass's setuptools hook, ``ship_generated_files``), so
+    other projects can ``cimport`` the records and type checkers see them; the generated ``.c``
+    is not shipped in wheels unless the project lists it.
+
     The .c of each declaration is left beside its .pyx (for sdists and setuptools' own
     up-to-date checks). Cython writes it in a private temporary folder; it replaces the one
     beside the .pyx atomically, and only when its text changed, so that file is always whole
     and keeps its mtime across runs that change nothing. A .c there that is not whole (left by
     an older version, or cut by something else) is never trusted to be up to date."""
+    from Cython.Compiler.Errors import CompileError
+
     decls = [generate(path) for path in paths]
+    optional = bool(extension_kwargs.get("optional"))
+    missing = _missing_runtime()
+    if missing and optional:
+        warnings.warn(f"{missing}: {', '.join(d.module for d in decls)} will use the pure-Python "
+                      "records", RuntimeWarning, stacklevel=2)
+        return []
+    if missing:
+        raise CompiledRuntimeMissingError(
+            f"{missing}; reinstall compactclass where a C compiler works, or pass "
+            "optional=True to extensions() to install pure-Python records")
+    built = []
+    # (one cythonize call for all, unless each may fail on its own)
+    for group in ([[decl] for decl in decls] if optional else [decls]):
+        try:
+            built += zip(group, _cythonize_beside(group, extension_kwargs))
+        except CompileError as exc:
+            if not optional:
+                raise
+            warnings.warn(f"{group[0].path}: Cython could not compile the records ({exc}); "
+                          f"{group[0].module} will use the pure-Python records",
+                          RuntimeWarning, stacklevel=2)
+    exts = []
+    for decl, ext in built:
+        # cythonize keeps only the options it merges (include_dirs, ...): put back the others
+        for key, value in extension_kwargs.items():
+            if not isinstance(value, (list, tuple)):
+                setattr(ext, key, value)
+        package = decl.module.rpartition(".")[0]
+        if package:
+            ext.compactclass_package_data = (package, [os.path.basename(decl.output(suffix))
+                                                       for suffix in ("pxd", "pyi")])
+        exts.append(ext)
+    return exts
+
+
+def _cythonize_beside(decls, extension_kwargs: dict) -> list:
+    """cythonized Extensions of decls, each .c written beside its .pyx (see extensions)."""
     sources = [_source_path(decl.output("pyx")) for decl in decls]
     with files.build_folder() as tmp:
         build_dir = os.path.join(tmp, "c")
@@ -275,6 +328,32 @@ def extensions(paths, **extension_kwargs) -> list:
                 files.atomic_write(final, data)
             ext.sources = [_source_path(final)]
     return exts
+
+
+def _missing_runtime():
+    """Why records cannot be compiled here, or None: compiled records cimport compactclass's
+    compiled runtime, which is not installed when compactclass was installed without a
+    working C compiler (a record module built without it could never be imported)."""
+    import compactclass
+    if compactclass.runtime_compiled:
+        return None
+    return ("compactclass's compiled runtime is not installed (it could not be compiled when "
+            "compactclass was installed), so records cannot be compiled")
+
+
+def ship_generated_files(dist) -> None:
+    """setuptools hook (entry point ``setuptools.finalize_distribution_options``): add the
+    .pxd/.pyi of the Extensions made by :func:`extensions` to the distribution's package data.
+    Distributions without such Extensions are left alone."""
+    for ext in getattr(dist, "ext_modules", None) or ():
+        shipped = getattr(ext, "compactclass_package_data", None)
+        if shipped is None:
+            continue
+        package, names = shipped
+        if dist.package_data is None:
+            dist.package_data = {}
+        listed = dist.package_data.setdefault(package, [])
+        listed.extend(name for name in names if name not in listed)
 
 
 def _staged_path(build_dir: str, c_file: str) -> str:
@@ -311,6 +390,10 @@ def build_inplace(paths, quiet: bool = True) -> list:
     builds of one file at once both end with a whole module. Leftovers of killed builds are
     removed first. Callable inside a running program: see load_specs."""
     decls = [find_declaration(p) for p in paths]
+    missing = _missing_runtime()
+    if missing:
+        raise CompiledRuntimeMissingError(f"{missing}; reinstall compactclass where a C "
+                                          "compiler works")
     built = []
     for decl in decls:
         generate(decl.path)

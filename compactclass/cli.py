@@ -17,7 +17,8 @@ import warnings
 
 from .binding import (RecordInfo, StaleBuildWarning, SubinterpreterWarning, by_design_reason,
                       records_of_module, strict_suspended)
-from .errors import DeclarationError, DeclarationImportError, DeclarationSyntaxError
+from .errors import (CompiledRuntimeMissingError, DeclarationError, DeclarationImportError,
+                     DeclarationSyntaxError)
 from .codegen.functions import is_generated_file
 from .layout import format_layout
 
@@ -179,7 +180,7 @@ def _jobs(text: str) -> int:
 # What the command line reports in one line: mistakes in what it was given. Anything else (a bug
 # in compactclass, an exception the declaration's own code raises) keeps its traceback.
 USER_ERRORS = (DeclarationError, DeclarationSyntaxError, DeclarationImportError, TargetError,
-               OSError)
+               CompiledRuntimeMissingError, OSError)
 
 
 def main(argv=None) -> int:

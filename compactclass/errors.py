@@ -10,11 +10,14 @@ Importing a declaration file to build it can also fail on the file itself: it do
 or an import inside it fails. The build raises DeclarationSyntaxError and
 DeclarationImportError for those, so that the command line can tell them from the same
 exceptions raised by a bug in compactclass.
+
+Compiling records needs compactclass's own compiled runtime; where compactclass was installed
+without it (no C compiler at the time), building records raises CompiledRuntimeMissingError.
 """
 from __future__ import annotations
 
 __all__ = ["DeclarationError", "DeclarationValueError", "DeclarationOverflowError",
-           "DeclarationSyntaxError", "DeclarationImportError"]
+           "DeclarationSyntaxError", "DeclarationImportError", "CompiledRuntimeMissingError"]
 
 
 class DeclarationError(TypeError):
@@ -35,3 +38,7 @@ class DeclarationSyntaxError(SyntaxError):
 
 class DeclarationImportError(ImportError):
     """Importing the declaration file being built failed (an import inside it)."""
+
+
+class CompiledRuntimeMissingError(ImportError):
+    """Records cannot be compiled: compactclass's compiled runtime is not installed."""

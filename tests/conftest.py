@@ -104,3 +104,14 @@ def build_consumer(name: str, source: str, folder, tmp_path):
 def compactclass_include() -> list:
     import compactclass
     return compactclass.get_include()
+
+
+@pytest.fixture(scope="session")
+def compactclass_wheels(tmp_path_factory):
+    """A folder holding the wheel of compactclass that pip builds from a clean copy of this
+    checkout (build isolation on), for the install tests (test_packaged, test_install)."""
+    from venvs import build_wheel, copy_source
+
+    root = tmp_path_factory.mktemp("compactclass-wheel")
+    build_wheel(copy_source(root / "compactclass"), root / "wheels")
+    return root / "wheels"

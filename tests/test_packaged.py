@@ -1,72 +1,93 @@
-"""Install compactclass, a project built with compactclass.build.extensions, and a separately
-built project that cimports the first one, into a fresh virtual environment."""
+"""A packaged project built with compactclass, installed the way users install it: compactclass's
+wheel is built into a folder, the project (examples/packaged, which lists compactclass in its
+build-system requires) is built by pip with build isolation against that folder and installed
+into a fresh virtual environment, and a separate module cimports its records with plain
+``cythonize -i``."""
 import os
 import shutil
-import subprocess
-import sys
 import textwrap
+import zipfile
 
 import pytest
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from venvs import EXAMPLE, build_wheel, fresh_venv, run, wheel_of
 
-
-def run(*cmd, cwd=None):
-    # (without PYTHONPATH: a checkout on it would shadow what is installed in the venv)
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    result = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=env)
-    assert result.returncode == 0, (f"{' '.join(cmd)} failed:\n{result.stdout[-4000:]}\n"
-                                    f"{result.stderr[-4000:]}")
-    return result.stdout
+SHAPES = "compactclass-example-shapes"
 
 
 @pytest.fixture(scope="module")
-def venv_python(tmp_path_factory):
-    """A venv seeing the build tools already installed here (Cython, setuptools), with
-    compactclass installed into it from this checkout as a regular (non-editable) package."""
-    root = tmp_path_factory.mktemp("venv")
-    run(sys.executable, "-m", "venv", "--system-site-packages", str(root / "env"))
-    python = str(root / "env" / "bin" / "python")
-    src = root / "src"
-    shutil.copytree(REPO, src, ignore=shutil.ignore_patterns(
-        ".git", "build", "*.so", "*.egg-info", "__pycache__", "*_compact.*", ".hypothesis",
-        "results", ".build"))
-    run(python, "-m", "pip", "install", "-q", "--no-build-isolation", "--no-deps", str(src))
-    return python, root
+def installed(tmp_path_factory, compactclass_wheels):
+    """(python of a fresh venv holding compactclass and the example project, work folder,
+    the pip options that find their wheels)."""
+    root = tmp_path_factory.mktemp("packaged")
+    wheels = root / "wheels"
+    project = shutil.copytree(EXAMPLE, root / "packaged")
+    build_wheel(project, wheels, "--find-links", compactclass_wheels)
+    python = fresh_venv(root / "env")
+    find = ["--find-links", compactclass_wheels, "--find-links", wheels]
+    run(python, "-m", "pip", "install", "-q", *find, wheel_of(wheels, SHAPES))
+    return python, root, find
 
 
-def test_installed_package_ships_headers(venv_python):
-    python, root = venv_python
+def test_compactclass_wheel_ships_the_runtime_pxd_and_headers_in_the_package(
+        compactclass_wheels):
+    names = set(zipfile.ZipFile(wheel_of(compactclass_wheels, "compactclass")).namelist())
+    runtime = {"__init__.pxd", "core.pxd", "_kinds.pxd", "_strings.pxd", "_times.pxd",
+               "_enums.pxd", "_records.pxd", "_arrays.pxd", "compactcore.h", "cc_typeslots.h"}
+    assert {f"compactclass/{name}" for name in runtime} <= names, names
+    assert not any(name.startswith("compactclass/include/") for name in names), names
+
+
+def test_project_wheel_ships_pxd_and_pyi_but_not_the_generated_c(installed):
+    _, root, _ = installed
+    names = set(zipfile.ZipFile(wheel_of(root / "wheels", SHAPES)).namelist())
+    assert {"shapes/geometry_compact.pxd", "shapes/geometry_compact.pyi"} <= names, names
+    assert not [name for name in names if name.endswith((".c", ".pyx"))], names
+
+
+def test_installed_records_are_compiled_and_used_from_cython(installed):
+    python, root, _ = installed
     out = run(python, "-c", textwrap.dedent("""
-        import os, compactclass
-        dirs = compactclass.get_include()
-        print(compactclass.__file__)
-        assert all(os.path.isdir(d) for d in dirs), dirs
-        found = {n for d in dirs for _, _, files in os.walk(d) for n in files}
-        assert {"compactcore.h", "_records.pxd", "_kinds.pxd", "_arrays.pxd", "core.pxd", "typeslots.h"} <= found, found
-    """), cwd=str(root))
-    assert "site-packages" in out
-
-
-def test_packaged_project_and_cimport_consumer(venv_python):
-    python, root = venv_python
-    project = root / "packaged"
-    shutil.copytree(os.path.join(REPO, "examples", "packaged"), project)
-    run(python, "-m", "pip", "install", "-q", "--no-build-isolation", "--no-deps", str(project))
-    run(python, "-m", "pip", "install", "-q", "--no-build-isolation", "--no-deps",
-        str(project / "consumer"))
-    out = run(python, "-c", textwrap.dedent("""
-        import compactclass, sys
+        import os, compactclass, sys
         from shapes.geometry import Point, Circle
         from shapes import fast
-        from shapes_consumer import loops
+        assert compactclass.runtime_compiled
         assert compactclass.is_compiled(Point) and compactclass.is_compiled(Circle)
-        assert "site-packages" in sys.modules["shapes.geometry_compact"].__file__
+        assert sys.prefix in sys.modules["shapes.geometry_compact"].__file__
+        [include] = compactclass.get_include()
+        assert include == os.path.dirname(compactclass.__file__), include
+        assert fast.total_x([Point(i, 2 * i) for i in range(10)]) == 45
+        print("ok", Circle(0.0, 0.0, 2.0).area())
+    """), cwd=root).stdout
+    assert out.startswith("ok 12.56")
+
+
+def test_plain_cythonize_finds_the_records_through_sys_path(installed, tmp_path):
+    """Cython's own command, no options: shapes/geometry_compact.pxd and compactclass's .pxd are
+    found through sys.path, compactclass's headers through the folder of its .pxd."""
+    python, _, _ = installed
+    shutil.copy(os.path.join(EXAMPLE, "consumer", "shapes_consumer", "loops.pyx"), tmp_path)
+    cythonize = os.path.join(os.path.dirname(python), "cythonize")
+    run(cythonize, "-i", "loops.pyx", cwd=tmp_path)
+    out = run(python, "-c", textwrap.dedent("""
+        import loops
+        from shapes.geometry import Circle, Point
         points = [Point(i, 2 * i) for i in range(10)]
-        assert fast.total_x(points) == 45
         loops.shift(points, 3)
         assert [p.x for p in points] == [i + 3 for i in range(10)]
-        assert loops.sum_radii([Circle(0.0, 0.0, 1.5), Circle(1.0, 1.0)]) == 2.5
-        print("ok", Circle(0.0, 0.0, 2.0).area())
-    """), cwd=str(root))
-    assert out.startswith("ok 12.56")
+        print("ok", loops.sum_radii([Circle(0.0, 0.0, 1.5), Circle(1.0, 1.0)]))
+    """), cwd=tmp_path).stdout
+    assert out == "ok 2.5\n"
+
+
+def test_consumer_project_builds_in_isolation_against_the_installed_records(installed):
+    """examples/packaged/consumer lists the records' project in its build requires."""
+    python, root, find = installed
+    consumer = root / "packaged" / "consumer"
+    run(python, "-m", "pip", "install", "-q", *find, consumer)
+    out = run(python, "-c", textwrap.dedent("""
+        from shapes.geometry import Circle
+        from shapes_consumer import loops
+        print(loops.sum_radii([Circle(0.0, 0.0, 0.5)] * 3))
+    """), cwd=root).stdout
+    assert out == "1.5\n"

@@ -12,7 +12,7 @@ The thread-safety contract (README, "Thread safety"):
 - records may be shared freely; a record array shared between threads that resize it needs the
   same care as a shared list (each call is atomic, sequences of calls are not);
 - on a free-threaded build (Py_GIL_DISABLED) the per-type arena is compiled out
-  (``CC_USE_ARENA`` is 0 in typeslots.h) and records use CPython's allocator, which is safe
+  (``CC_USE_ARENA`` is 0 in cc_typeslots.h) and records use CPython's allocator, which is safe
   across threads.
 """
 from __future__ import annotations
@@ -144,9 +144,9 @@ def test_four_threads_create_mutate_drop(m):
 
 
 def test_arena_is_compiled_out_on_free_threaded_builds():
-    """typeslots.h: CC_USE_ARENA is 0 under Py_GIL_DISABLED (checked with the preprocessor,
+    """cc_typeslots.h: CC_USE_ARENA is 0 under Py_GIL_DISABLED (checked with the preprocessor,
     since this interpreter may not be free-threaded), 1 otherwise."""
-    header = os.path.join(ROOT, "pyx", "compactclass", "typeslots.h")
+    header = os.path.join(ROOT, "pyx", "compactclass", "cc_typeslots.h")
     include = sysconfig.get_paths()["include"]
     values = {}
     for flags in ([], ["-DPy_GIL_DISABLED=1"]):

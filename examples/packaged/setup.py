@@ -2,21 +2,19 @@
 from Cython.Build import cythonize
 from setuptools import Extension, setup
 
-import compactclass
 from compactclass.build import extensions
 
-# First generate and cythonize the records: fast.pyx cimports their generated .pxd.
+# First generate and cythonize the records: fast.pyx cimports their generated .pxd (and, through
+# it, compactclass's .pxd files, found with their C headers in the installed compactclass).
 records = extensions(["shapes/geometry.py"])
-fast = cythonize([Extension("shapes.fast", ["shapes/fast.pyx"],
-                            include_dirs=compactclass.get_include())],
-                 include_path=compactclass.get_include() + ["."], language_level=3)
+fast = cythonize([Extension("shapes.fast", ["shapes/fast.pyx"])], language_level=3)
 
 setup(
-    name="shapes",
+    name="compactclass-example-shapes",  # (not "shapes": PyPI has a project of that name)
     version="0.1.0",
     packages=["shapes"],
-    # the .pxd lets other projects `cimport shapes.geometry_compact`
-    package_data={"shapes": ["*_compact.pxd", "*_compact.pyi"]},
+    # (extensions() makes geometry_compact.pxd/.pyi package data: others may cimport them)
     ext_modules=records + fast,
+    install_requires=["compactclass"],
     zip_safe=False,
 )

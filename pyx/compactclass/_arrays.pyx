@@ -60,7 +60,7 @@ from compactclass.kinds import records as _nested
 cdef extern from "Python.h":
     const Py_ssize_t PY_SSIZE_T_MAX
 
-cdef extern from "compactclass/typeslots.h":
+cdef extern from "cc_typeslots.h":
     Py_ssize_t cc_type_basicsize(PyTypeObject *t)
 
 # cc_vec storage comes from PyMem_Raw*: visible to tracemalloc, callable without the GIL.

@@ -21,7 +21,7 @@ cdef extern from "Python.h":
     Py_ssize_t PyTuple_GET_SIZE(PyObject *t)
     PyObject *PyTuple_GET_ITEM(PyObject *t, Py_ssize_t i)
 
-cdef extern from "compactclass/typeslots.h":
+cdef extern from "cc_typeslots.h":
     ctypedef object (*cc_vectorcall_fn)(object, PyObject **, size_t, PyObject *)
     void cc_type_set_alloc(PyTypeObject *t, allocfunc a, freefunc f)
     void cc_type_set_vectorcall(PyTypeObject *t, cc_vectorcall_fn f)

@@ -65,7 +65,7 @@ cdef extern from "Python.h":
     void PyTuple_SET_ITEM(object t, Py_ssize_t i, object v)
     int Py_EQ, Py_NE, Py_LT, Py_LE, Py_GT, Py_GE
 
-cdef extern from "compactclass/typeslots.h":
+cdef extern from "cc_typeslots.h":
     object cc_type_dict(PyTypeObject *t)
     Py_ssize_t cc_type_basicsize(PyTypeObject *t)
     int cc_type_is_gc(PyTypeObject *t)

@@ -2,14 +2,12 @@
 from Cython.Build import cythonize
 from setuptools import Extension, setup
 
-import compactclass
-
 setup(
-    name="shapes_consumer",
+    name="compactclass-example-consumer",
     version="0.1.0",
     packages=["shapes_consumer"],
-    ext_modules=cythonize(
-        [Extension("shapes_consumer.loops", ["shapes_consumer/loops.pyx"],
-                   include_dirs=compactclass.get_include())],
-        include_path=compactclass.get_include(), language_level=3),
+    # shapes/geometry_compact.pxd and compactclass's .pxd files are found through sys.path
+    ext_modules=cythonize([Extension("shapes_consumer.loops", ["shapes_consumer/loops.pyx"])],
+                          language_level=3),
+    install_requires=["compactclass-example-shapes"],
 )

@@ -1,4 +1,4 @@
-/* typeslots.h -- the few PyTypeObject fields compactclass sets on generated record types.
+/* cc_typeslots.h -- the few PyTypeObject fields compactclass sets on generated record types.
  *
  * Cython leaves tp_alloc/tp_free empty and PyType_Ready inherits them; assigning them after
  * PyType_Ready and before the first instance exists is honoured by Cython's tp_new/tp_dealloc.
@@ -113,7 +113,7 @@ nomemory:
     return -1;
 }
 
-static int cc_type_set_bases(PyTypeObject *t, PyObject *bases, PyObject *mro) {
+static inline int cc_type_set_bases(PyTypeObject *t, PyObject *bases, PyObject *mro) {
     Py_ssize_t i;
     if (cc_type_ensure_slot_tables(t) < 0)
         return -1;
