@@ -20,6 +20,7 @@ import re
 import struct
 import sys
 from dataclasses import dataclass
+from typing import Any, Optional, cast
 
 from .kinds import Kind
 from .layout import Layout
@@ -166,7 +167,7 @@ class ItemLayout:
         return all(f.kind.pep3118 for f in self.fields)
 
 
-def numpy_records(numpy, raw, item: ItemLayout, dtype=None, copy=None, field: str = None):
+def numpy_records(numpy, raw, item: ItemLayout, dtype=None, copy=None, field: Optional[str] = None):
     """What ``__array__(dtype, copy)`` of an array (or of its column ``field``) returns: a
     zero-copy structured view of the records in buffer ``raw`` (whole items; the view holds an
     export of raw), in the item's NumPy dtype."""
@@ -237,7 +238,8 @@ def parse_buffer_format(fmt: str) -> tuple:
 def _parse_struct(fmt: str, body: str, pos: int, order: str) -> tuple:
     """(fields, position after the closing brace, size, alignment) of the struct whose fields
     start at body[pos]."""
-    offset, align, fields = 0, 1, []
+    offset, align = 0, 1
+    fields: list[ForeignField] = []
     while True:
         while pos < len(body) and body[pos].isspace():
             pos += 1
@@ -246,12 +248,13 @@ def _parse_struct(fmt: str, body: str, pos: int, order: str) -> tuple:
         if body.startswith("T{", pos):
             inner, pos, size, inner_align = _parse_struct(fmt, body, pos + 2, order)
             m = _NAME.match(body, pos)
+            assert m is not None                # (_NAME matches the empty string)
             pos = m.end()
             if order == "@":
                 offset = (offset + inner_align - 1) // inner_align * inner_align
-            code = {"names": [f.name for f in inner], "formats": [f.code for f in inner],
-                    "offsets": [f.offset for f in inner]}
-            fields.append(ForeignField(m.group("name") or "", code, offset))
+            nested = {"names": [f.name for f in inner], "formats": [f.code for f in inner],
+                      "offsets": [f.offset for f in inner]}
+            fields.append(ForeignField(m.group("name") or "", nested, offset))
             offset, align = offset + size, max(align, inner_align)
             continue
         m = _TOKEN.match(body, pos)
@@ -352,11 +355,13 @@ def _view_of(item: ItemLayout, obj, where: str) -> memoryview:
         import numpy
     except ImportError:
         raise error from None
-    array, wanted = numpy.asarray(obj), numpy.dtype(item.numpy_descr)
+    # (numpy's stubs type these arguments as a TypedDict; ours is a plain dict)
+    array, wanted = numpy.asarray(obj), numpy.dtype(cast(Any, item.numpy_descr))
     if array.dtype != wanted:
         raise ValueError(f"{where}: the array's dtype {array.dtype} is not {item.qualname}'s "
                          f"{wanted}")
-    return memoryview(numpy.ascontiguousarray(array).reshape(-1).view(numpy.uint8))
+    view = numpy.ascontiguousarray(array).reshape(-1).view(numpy.uint8)
+    return memoryview(view)  # type: ignore[arg-type, unused-ignore]  # stubs: __buffer__ on 3.12+
 
 
 def buffer_records(item: ItemLayout, obj, where: str) -> tuple:

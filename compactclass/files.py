@@ -25,7 +25,7 @@ from typing import Optional
 try:
     import fcntl
 except ImportError:  # Windows: no advisory locks; liveness of the pid alone decides
-    fcntl = None
+    fcntl = None  # type: ignore[assignment]  # mypy types the name as the module only
 
 __all__ = ["TEMP_FILE_PREFIX", "BUILD_DIR_PREFIX", "TEXT_MODE", "EXECUTABLE_MODE",
            "pending_file", "atomic_write", "atomic_copy", "same_content", "creation_mode",

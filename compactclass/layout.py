@@ -42,6 +42,7 @@ class FieldSlot:
 
     @property
     def size(self) -> int:
+        assert self.field.kind is not None      # (a stored field)
         return self.field.kind.size
 
 
@@ -165,6 +166,7 @@ def place_presence(spec: RecordSpec) -> RecordSpec:
         return spec
     layout = compute_layout(spec)
     bitmap = layout.own_presence
+    assert bitmap is not None               # (the spec has optional fields)
     placed = {}
     for k, f in enumerate(optional):
         delta = bitmap.offset + k // 8 - layout.slot(f.name).offset

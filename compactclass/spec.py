@@ -73,7 +73,7 @@ class FieldSpec:
     """One field: its name, kind and dataclass-style flags."""
 
     name: str
-    kind: Kind
+    kind: Optional[Kind]   # None for an InitVar, which stores nothing
     annotation: Any = None
     # (MISSING cannot be a dataclass default: it means "no default" there)
     default: Any = dataclasses.field(default_factory=lambda: MISSING)
@@ -103,6 +103,7 @@ class FieldSpec:
         """Everything about the field that generated code depends on. Not its default: the
         compiled class takes defaults from the declaration when it is bound, so a changed
         default needs no rebuild (but whether __init__ sets the field at all is code)."""
+        assert self.kind is not None        # (a stored field: InitVars are not canonical)
         return (self.name, self.kind.canonical, self.init, self.repr, self.compare, self.hash,
                 self.kw_only) + (("left at zero",) if self.left_at_zero else ())
 
@@ -498,6 +499,7 @@ def build_spec(cls, options: Options) -> RecordSpec:
                                        f"record {base.qualname}")
             continue
         inherited = fields[index]
+        assert base is not None                 # (fields[index] is an inherited field)
         if f.init_var or f.kind.name != inherited.kind.name or \
                 f.kind.c_type != inherited.kind.c_type:
             raise DeclarationError(
@@ -511,14 +513,14 @@ def build_spec(cls, options: Options) -> RecordSpec:
     declared = [f for f in declared if f.name not in redeclared]
     own = tuple(f for f in declared if not f.init_var)
     init_vars = (base.init_vars if base else ()) + tuple(f for f in declared if f.init_var)
-    fields = tuple(fields) + own
+    stored = tuple(fields) + own
     order = (base.order if base else ()) + tuple(f.name for f in declared)
-    by_name = {f.name: f for f in fields + init_vars}
+    by_name = {f.name: f for f in stored + init_vars}
     _check_field_order([by_name[n] for n in order], where)
     module = sys.modules.get(cls.__module__)
     return RecordSpec(
         name=cls.__name__, qualname=cls.__qualname__, module=cls.__module__,
-        file=getattr(module, "__file__", None), fields=fields, options=options, base=base,
+        file=getattr(module, "__file__", None), fields=stored, options=options, base=base,
         hash_action=_hash_action(options, cls, where),
         user_specials=_user_specials(cls, options, where),
         has_post_init=callable(getattr(cls, "__post_init__", None)),

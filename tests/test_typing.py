@@ -120,6 +120,14 @@ def test_public_api_is_clean_under_mypy_strict(tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
+def test_package_is_clean_under_mypy(tmp_path):
+    """The implementation modules too, with mypy's default settings and pyproject.toml's."""
+    proc = subprocess.run([sys.executable, "-m", "mypy", "--cache-dir", str(tmp_path / "cache"),
+                           "-p", "compactclass"],
+                          cwd=PACKAGE_ROOT, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
 def test_stub_names_match_the_module():
     import ast
     with open(os.path.join(os.path.dirname(compactclass.__file__), "__init__.pyi")) as f:

@@ -73,7 +73,8 @@ def tuple_expr(items) -> str:
 def init_parameters(spec: RecordSpec, env: dict) -> list:
     """The __init__ parameter list (after self): init fields and InitVars in dataclass order;
     defaults are referenced through ``env``."""
-    positional, keyword = [], []
+    positional: list[str] = []
+    keyword: list[str] = []
     for f in spec.init_parameters:
         text = f.name
         if f.default is not MISSING:

@@ -3,6 +3,7 @@ module's records use, built from the kind's own Cython (Kind.load, store, stored
 the record and array runtime call for every field of that kind."""
 from __future__ import annotations
 
+from ..kinds import Kind
 from . import names
 from .text import c_bytes
 
@@ -16,7 +17,7 @@ INDENT = "    "
 
 def kinds_used(specs) -> list:
     """Every kind of the specs' fields, once, in order of first use."""
-    found = {}
+    found: dict[str, Kind] = {}
     for spec in specs:
         for f in spec.fields:
             found.setdefault(f.kind.ident, f.kind)

@@ -18,6 +18,7 @@ over which fields, the type test, the order of comparisons) is decided here only
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Optional
 
 from ..spec import RecordSpec
 
@@ -48,7 +49,7 @@ def plan(spec: RecordSpec) -> dict:
     """{name: Method} of the dataclass methods the record gets (the class body's own win).
     ``__hash__`` maps to None when the record must be unhashable."""
     user = set(spec.user_specials)
-    methods = {}
+    methods: dict[str, Optional[Method]] = {}
     if spec.options.repr and "__repr__" not in user:
         methods["__repr__"] = Method("__repr__", spec.repr_fields)
     if spec.options.eq and "__eq__" not in user:

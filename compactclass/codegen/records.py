@@ -19,6 +19,9 @@ What a generated record is made of (for a record ``Point``):
 """
 from __future__ import annotations
 
+from typing import Optional
+
+from ..kinds.optional import PresenceKind
 from ..layout import Layout, storage_order
 from ..spec import SLOT_SPECIALS, RecordSpec
 from . import names
@@ -58,11 +61,13 @@ def pxd_class(spec: RecordSpec, layout: Layout) -> list:
                      f"offset {layout.slot(f.name).offset}")
     bitmap = layout.own_presence
     if bitmap is not None:
+        presence = bitmap.field.kind
+        assert isinstance(presence, PresenceKind)
         lines.append(f"{INDENT}# presence bits of the optional fields (None where clear):")
-        for k, name in enumerate(bitmap.field.kind.fields):
+        for k, name in enumerate(presence.fields):
             byte = "" if bitmap.size == 1 else f"[{k // 8}]"
             lines.append(f"{INDENT}#   {name}: {bitmap.field.name}{byte} & {1 << (k % 8)}")
-        lines.append(f"{INDENT}cdef {bitmap.field.kind.c_declaration(names.c_member(bitmap.field))}"
+        lines.append(f"{INDENT}cdef {presence.c_declaration(names.c_member(bitmap.field))}"
                      f"  # offset {bitmap.offset}")
     if len(lines) == 2:
         lines.append(f"{INDENT}pass")
@@ -71,7 +76,7 @@ def pxd_class(spec: RecordSpec, layout: Layout) -> list:
 
 # --------------------------------------------------------------------------- the class
 
-def _has_init(spec: RecordSpec) -> bool:
+def _has_init(spec: Optional[RecordSpec]) -> bool:
     """True when the record or one of its bases has an __init__ (generated or from the body)."""
     while spec is not None:
         if spec.options.init or "__init__" in spec.user_specials:
@@ -199,7 +204,7 @@ def func_compare(spec: RecordSpec, layout: Layout) -> list:
     return lines
 
 
-def field_table(spec: RecordSpec, layout: Layout) -> list:
+def field_table(spec: RecordSpec, layout: Layout) -> tuple[list, list]:
     fields, record = names.private(spec, "fields"), names.private(spec, "record")
     count = max(len(spec.fields), 1)
     decls = [f"# {spec.qualname}'s fields (declared order), for the record runtime",
@@ -276,7 +281,7 @@ def func_fill(spec: RecordSpec) -> list:
     return lines
 
 
-def func_arguments(spec: RecordSpec) -> list:
+def func_arguments(spec: RecordSpec) -> tuple[list, list]:
     """The tables gather_args reads: field names __init__ takes, positional fields, and the
     defaults (the record's ``defaults``, which @compact fills from the spec)."""
     if not generated_init(spec):
@@ -346,7 +351,7 @@ def func_allocator(spec: RecordSpec) -> list:
             f"{INDENT}_cc_r.record_free({arena}, _cc_o, {t})"]
 
 
-def module_setup(spec: RecordSpec) -> list:
+def module_setup(spec: RecordSpec) -> tuple[list, list]:
     t = f"<_cc_PyTypeObject *>{spec.name}"
     probe = names.private(spec, "probe")
     measured = [f.kind.c_offset(f"{probe}.{f.name}", probe) for f in spec.fields]

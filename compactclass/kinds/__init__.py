@@ -26,7 +26,7 @@ __all__ = ["Kind", "kind_of_annotation", "kind_named", "register_family", "suppo
 
 #: every family of kinds, in the order annotations are tried (enums first: an IntEnum class is
 #: an int subclass)
-FAMILIES = (enums, numbers, strings, times, records)
+FAMILIES: tuple = (enums, numbers, strings, times, records)
 
 #: the family of annotations no other family claims: object fields
 CATCH_ALL = objects

@@ -59,6 +59,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Optional
 
 __all__ = ["Kind", "module_name"]
 
@@ -73,8 +74,9 @@ def module_name(cls) -> str:
         found = getattr(getattr(main, "__spec__", None), "name", None)
         if found:
             return found
-        if getattr(main, "__file__", None):
-            return os.path.splitext(os.path.basename(main.__file__))[0]
+        file = getattr(main, "__file__", None)
+        if file:
+            return os.path.splitext(os.path.basename(file))[0]
     return name
 
 
@@ -91,7 +93,7 @@ class Kind:
     size: int = 0
     align: int = 1
     #: the value of a field whose bytes are all zero (``init=False`` without a default)
-    zero = None
+    zero: object = None
     #: False when a stored value holds an object reference (see the module docstring)
     plain_data: bool = True
     #: True when two stored values are equal exactly when their bytes are (integers; not
@@ -126,9 +128,12 @@ class Kind:
     pep3118: bool = True
     #: (distance in bytes from the value to its presence byte, bit mask) of an optional field
     #: placed in a record (kinds.optional); None for every other kind
-    presence = None
-    #: the lines a ``.pyi`` stub needs for :attr:`pyi_type` ("import datetime")
-    pyi_imports: tuple = ()
+    presence: Optional[tuple[int, int]] = None
+
+    @property
+    def pyi_imports(self) -> tuple:
+        """The lines a ``.pyi`` stub needs for :attr:`pyi_type` ("import datetime")."""
+        return ()
 
     @property
     def buffer_code(self) -> str:

@@ -42,16 +42,18 @@ import hashlib
 import operator
 import re
 import sys
+import typing
 
 from ..errors import DeclarationError
 from .base import Kind, module_name
 from .messages import short_repr, type_error
-from .numbers import KINDS as NUMBERS
+from .numbers import KINDS as NUMBERS, IntKind
 
 __all__ = ["EnumKind", "KINDS", "kind_of", "SUPPORTED_TEXT"]
 
 #: the integer kinds a code may be stored in, smallest first
-STORAGE = tuple(NUMBERS[name] for name in ("i8", "u8", "i16", "u16", "i32", "u32", "i64", "u64"))
+STORAGE = tuple(typing.cast(IntKind, NUMBERS[name])
+                for name in ("i8", "u8", "i16", "u16", "i32", "u32", "i64", "u64"))
 
 #: how many members an error message lists
 SHOWN_MEMBERS = 4
@@ -173,7 +175,8 @@ class EnumKind(Kind):
     def convert(self, where: str, value):
         cls = self.python_type
         if type(value) is cls:
-            if id(value) in self._code_of_id or self._flag_code(value._value_):
+            member = typing.cast(enum.Enum, value)
+            if id(value) in self._code_of_id or self._flag_code(member._value_):
                 return value
             what = f"holds bits no {self.name} member has" if self.flag else \
                 f"is not a {self.name} member"
@@ -220,7 +223,8 @@ class EnumKind(Kind):
         return code == 0 or code in self._member_of_code or self._flag_code(code)
 
     def invalid_stored(self, column: bytes):
-        codes = memoryview(column).cast(self.struct_code)
+        codes = memoryview(column).cast(  # type: ignore[call-overload]  # a run-time format
+            self.struct_code)
         bad = {code for code in set(codes) if not self._code_valid(code)}  # (one C-speed pass)
         if not bad:
             return None
@@ -310,7 +314,7 @@ class EnumKind(Kind):
 
 def _runs(codes: list) -> list:
     """[(lo, hi)] of the runs of consecutive integers in sorted codes."""
-    runs = []
+    runs: list[tuple[int, int]] = []
     for code in codes:
         if runs and runs[-1][1] == code - 1:
             runs[-1] = (runs[-1][0], code)

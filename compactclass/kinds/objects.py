@@ -49,6 +49,12 @@ class _Reference(Kind):
     c_type = "PyObject*"
     size = align = 8
 
+    def _to(self, value: str, where: str) -> str:
+        raise NotImplementedError
+
+    def _probe_value(self, member: str) -> str:
+        raise NotImplementedError
+
     def load(self, source: str) -> str:
         return source
 
@@ -100,7 +106,7 @@ class RefKind(_Reference):
             return value
         if isinstance(value, self.python_type):     # a subclass: a plain copy
             return self.python_type.__str__(value) if self.python_type is str else \
-                bytes(memoryview(value))
+                bytes(memoryview(typing.cast(bytes, value)))
         raise type_error(where, self.name, self._expected, value)
 
     def c_declaration(self, member: str) -> str:

@@ -36,7 +36,7 @@ The rules (the same in both modes):
 """
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from ..errors import DeclarationError, DeclarationValueError
 from .base import Kind
@@ -200,7 +200,10 @@ class BytesKind(CharsKind):
 KINDS: dict = {}
 
 
-def _kind(kind_class, size) -> CharsKind:
+_K = TypeVar("_K", bound=CharsKind)
+
+
+def _kind(kind_class: type[_K], size) -> _K:
     family = kind_class.family
     if isinstance(size, bool) or not isinstance(size, int):
         raise DeclarationError(f"{family}[N] takes an int N, the field's size in bytes (1 to "
@@ -232,7 +235,7 @@ class _SizedType:
     #: not a type of values: a bare ``Str`` is no field type (not an object field either)
     __compact_kind_maker__ = True
     _python_type: type
-    _make = staticmethod(str_kind)
+    _make: staticmethod[[int], CharsKind] = staticmethod(str_kind)
 
     def __new__(cls, *args, **kwargs):
         if len(args) != 1 or kwargs:

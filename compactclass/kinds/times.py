@@ -51,7 +51,7 @@ from __future__ import annotations
 
 import datetime
 import struct
-from typing import Annotated
+from typing import Annotated, Optional
 
 from .base import Kind
 from .messages import range_error, short_repr, type_error
@@ -131,7 +131,8 @@ class _TimeKind(Kind):
     pyi_imports = ("import datetime as _cc_datetime",)
     pep3118 = False                 # the buffer format has no datetime64/timedelta64 code
     #: the stored values that are values (None: every int64) and what they count
-    lo = hi = None
+    lo: Optional[int] = None
+    hi: Optional[int] = None
     unit = ""
     #: the C helpers of pyx/compactclass/_times.pxd: store, load, valid, clamped
     c_store = c_load = c_valid = c_clamped = ""
@@ -144,7 +145,7 @@ class _TimeKind(Kind):
         raise NotImplementedError
 
     def invalid_stored(self, column: bytes):
-        return None if self.lo is None else _invalid(column, self.lo, self.hi)
+        return None if self.lo is None or self.hi is None else _invalid(column, self.lo, self.hi)
 
     def stored_error(self, where: str, index: int, raw: bytes, name: str) -> ValueError:
         value = struct.unpack("=q", raw)[0]
@@ -154,7 +155,9 @@ class _TimeKind(Kind):
                           f"{self.from_struct(self.hi)})")
 
     def canonical_bytes(self, column: bytes) -> bytes:
-        return column if self.lo is None else _clamped(column, self.lo, self.hi)
+        if self.lo is None or self.hi is None:      # (set together)
+            return column
+        return _clamped(column, self.lo, self.hi)
 
     def module_code(self) -> list:
         return ["from compactclass cimport _times as _cc_times", "_cc_times.import_times()"]

@@ -20,6 +20,7 @@ import operator
 import struct
 import sys
 import types
+from typing import Optional
 from collections.abc import MutableSequence
 
 from ..kinds import Kind
@@ -216,7 +217,7 @@ class PureRecordArray:
     Subclasses made by make_fallback_array hold the record's ItemCodec as ``_codec``."""
 
     __slots__ = ("_data",)
-    _codec = None
+    _codec: ItemCodec = None  # type: ignore[assignment]  # each subclass's, set when it is made
 
     def __new__(cls, *args, **kwargs):
         _codec_of(cls)
@@ -239,7 +240,7 @@ class PureRecordArray:
             raise messages.export_error(self._codec.what) from None
         del self._data[-1]
 
-    def _grow(self, data: bytes, at: int = None):
+    def _grow(self, data: bytes, at: Optional[int] = None):
         """Insert bytes (whole records) at byte offset ``at`` (default: the end)."""
         try:
             if at is None:
@@ -453,7 +454,7 @@ class PureRecordArray:
         result = self.__eq__(other)
         return result if result is NotImplemented else not result
 
-    __hash__ = None
+    __hash__ = None  # type: ignore[assignment]  # unhashable, as a list is
 
     def __repr__(self):
         c = self._codec
@@ -652,8 +653,9 @@ def _refuse_foreign_self(owner: type, members: dict) -> None:
         if isinstance(value, classmethod):
             value = _checked_classmethod(value.__func__, name, owner)
         elif isinstance(value, property):
-            value = property(*[p and _checked_method(p, name, owner)
-                               for p in (value.fget, value.fset, value.fdel)], value.__doc__)
+            fget, fset, fdel = (p and _checked_method(p, name, owner)
+                                for p in (value.fget, value.fset, value.fdel))
+            value = property(fget, fset, fdel, value.__doc__)
         elif isinstance(value, types.FunctionType) and name != "__new__":
             value = _checked_method(value, name, owner)
         else:

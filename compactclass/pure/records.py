@@ -77,9 +77,9 @@ def check_fields(cls, spec: RecordSpec, methods: dict) -> None:
         found = getattr(fn, "__globals__", {}).get("__cc_slots")
         if found is not None:
             found.update(slots)
-    new = methods.get("__new__")
-    if hasattr(new, "__cc_zeroed__"):
-        names, setters = new.__cc_zeroed__
+    zeroed = getattr(methods.get("__new__"), "__cc_zeroed__", None)
+    if zeroed is not None:
+        names, setters = zeroed
         setters[:] = [slots[name].slot.__set__ for name in names]
 
 
@@ -169,7 +169,7 @@ def _new(spec: RecordSpec, fields: tuple):
     the class body), else those __init__ leaves (``FieldSpec.left_at_zero``). A call with arguments
     that no __init__ takes is refused, as object() refuses it."""
     zeros = tuple(f.kind.zero for f in fields)
-    setters = []            # the fields' slots' __set__ (unchecked), once the class exists
+    setters: list = []      # the fields' slots' __set__ (unchecked), once the class exists
 
     def __new__(cls, /, *args, **kwargs):      # (a field may be named cls)
         if (args or kwargs) and cls.__init__ is object.__init__:
@@ -179,7 +179,8 @@ def _new(spec: RecordSpec, fields: tuple):
             set_zero(self, zero)
         return self
 
-    __new__.__cc_zeroed__ = (tuple(f.name for f in fields), setters)
+    zeroed = (tuple(f.name for f in fields), setters)
+    __new__.__cc_zeroed__ = zeroed  # type: ignore[attr-defined]  # a function's own attribute
 
     __new__.__qualname__ = f"{spec.qualname}.__new__"
     return __new__
@@ -256,7 +257,7 @@ def restore_fallback(cls, spec: RecordSpec, values: tuple, record: type):
                          f"{len(values)}")
     converted = [f.kind.convert(spec.where(f.name), value)
                  for f, value in zip(spec.fields, values)]
-    obj = object.__new__(cls)
+    obj: object = object.__new__(cls)
     for f, value in zip(spec.fields, converted):
         vars(record)[f.name].slot.__set__(obj, value)      # converted already
     return obj
