@@ -114,7 +114,7 @@ setup(
     description="Compact, C-backed records declared like dataclasses, compiled with Cython",
     python_requires=">=3.10",
     packages=["compactclass", "compactclass.kinds", "compactclass.codegen", "compactclass.pure"],
-    package_data={"compactclass": ["py.typed", "__init__.pyi"]},
+    package_data={"compactclass": ["py.typed", "*.pyi"]},
     ext_modules=cythonize(runtime, include_path=["pyx"], language_level=3),
     cmdclass={"build_py": BuildPyWithHeaders, "build_ext": BuildRuntimeIfPossible},
     install_requires=["Cython>=3.1", "setuptools>=64"],

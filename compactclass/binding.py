@@ -31,7 +31,7 @@ import threading
 import types
 import warnings
 import weakref
-from typing import Optional
+from typing import Any, Optional
 
 from . import files
 from .array_format import item_layout
@@ -171,7 +171,7 @@ def compiled_module_name(spec: RecordSpec) -> Optional[str]:
         if main_spec is not None and main_spec.name:
             module = main_spec.name
         elif getattr(main, "__file__", None):
-            module = os.path.splitext(os.path.basename(main.__file__))[0]
+            module = os.path.splitext(os.path.basename(getattr(main, "__file__")))[0]
         else:
             return None
     return module + "_compact"
@@ -379,7 +379,8 @@ def _stacklevel_outside_package() -> int:
     """The stacklevel, for a warnings.warn() in this function's caller, of the first frame
     outside compactclass: the declaration, whether it used @compact or @compact(...)."""
     package = os.path.dirname(os.path.abspath(__file__)) + os.sep
-    frame, level = sys._getframe(1), 1
+    frame: Optional[types.FrameType] = sys._getframe(1)
+    level = 1
     while frame is not None and frame.f_code.co_filename.startswith(package):
         frame, level = frame.f_back, level + 1
     return level
@@ -503,10 +504,11 @@ def _twin(spec: RecordSpec, user_class, base_twin):
         fields.append((f.name, f.annotation, dataclasses.field(**kwargs)))
     namespace = {"__doc__": user_class.__doc__} if user_class.__doc__ else {}
     o = spec.options
-    options = dict(init=o.init, repr=o.repr, eq=o.eq, order=o.order, unsafe_hash=o.unsafe_hash,
+    options: dict[str, Any] = dict(init=o.init, repr=o.repr, eq=o.eq, order=o.order, unsafe_hash=o.unsafe_hash,
                    frozen=o.frozen, match_args=o.match_args, slots=True)
     if sys.version_info >= (3, 11):  # weakref_slot is new in 3.11; the twin only lends metadata
-        options["weakref_slot"] = o.weakref_slot and not (base_twin and spec.base.weakref)
+        options["weakref_slot"] = o.weakref_slot and not (base_twin and spec.base is not None
+                                                           and spec.base.weakref)
     return dataclasses.make_dataclass(spec.name, fields, bases=(base_twin,) if base_twin else (),
                                       namespace=namespace, **options)
 
@@ -716,7 +718,7 @@ def _abstract_methods(user_class) -> frozenset:
     return frozenset(found)
 
 
-_WRAPPER = type(object.__lt__)
+_WRAPPER = types.WrapperDescriptorType      # (what type(object.__lt__) is)
 
 
 def _first_weakref(record):

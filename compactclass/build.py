@@ -279,7 +279,7 @@ def extensions(paths, **extension_kwargs) -> list:
         raise CompiledRuntimeMissingError(
             f"{missing}; reinstall compactclass where a C compiler works, or pass "
             "optional=True to extensions() to install pure-Python records")
-    built = []
+    built: list = []
     # (one cythonize call for all, unless each may fail on its own)
     for group in ([[decl] for decl in decls] if optional else [decls]):
         try:

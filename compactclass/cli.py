@@ -13,6 +13,7 @@ import importlib
 import multiprocessing
 import os
 import sys
+import typing
 import warnings
 
 from .binding import (RecordInfo, StaleBuildWarning, SubinterpreterWarning, by_design_reason,
@@ -47,7 +48,7 @@ def _layout(target: str) -> str:
     if getattr(obj, "__compact__", None) is None:
         raise TargetError(f"{target} is not a compact record")
     from . import layout
-    return format_layout(layout(obj))
+    return format_layout(layout(typing.cast(type, obj)))
 
 
 def _import_for_status(target: str):
