@@ -91,25 +91,11 @@ def get_include() -> list:
             os.path.join(checkout, "pyx", "compactclass")]
 
 
-_RUNTIME_MODULES = ("_kinds", "_strings", "_times", "_records", "_arrays")
-
-
-def _runtime_compiled() -> bool:
-    """Whether the compiled runtime imports (compactclass installs without it when it could
-    not be compiled; records and arrays then use the pure-Python runtime)."""
-    import importlib
-    try:
-        for name in _RUNTIME_MODULES:
-            importlib.import_module(f"{__name__}.{name}")
-    except ImportError:
-        return False
-    return True
-
-
 def __getattr__(name):
-    # runtime_compiled is computed on first use: importing the runtime imports parts of this
-    # package, which cannot happen while this module initialises
+    # runtime_compiled (see binding.runtime_installed) is looked up on first use, not at every
+    # start-up
     if name == "runtime_compiled":
-        value = globals()["runtime_compiled"] = _runtime_compiled()
+        from .binding import runtime_installed
+        value = globals()["runtime_compiled"] = runtime_installed()
         return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

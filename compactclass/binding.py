@@ -52,7 +52,8 @@ from .spec import RecordSpec, build_spec
 
 __all__ = ["RecordInfo", "StaleBuildWarning", "SubinterpreterWarning", "CompiledBuildRequired",
            "make_record", "frozen_setter", "import_declaration", "compiled_module_name",
-           "records_of_module", "pure_mode", "set_strict", "strict_suspended"]
+           "records_of_module", "pure_mode", "set_strict", "strict_suspended",
+           "runtime_installed"]
 
 
 class StaleBuildWarning(UserWarning):
@@ -191,7 +192,7 @@ class _Fallback:
 
 _AS_TWIN = _Fallback("the fallback twin of a compiled record (RecordInfo.fallback_class())",
                      by_design=True)
-_RUNTIME = "compactclass._records"
+_RUNTIME = "compactclass._records"   # (named in the reason: what compiled modules need first)
 
 
 def _pure_reason() -> Optional[str]:
@@ -213,15 +214,24 @@ def by_design_reason(spec: RecordSpec) -> Optional[str]:
     return None
 
 
-def _runtime_installed() -> bool:
-    """Whether compactclass's compiled runtime (the _records extension every compiled module
-    cimports) can be imported; looked up without importing it."""
-    if _RUNTIME in sys.modules:
-        return True
-    try:
-        return importlib.util.find_spec(_RUNTIME) is not None
-    except (ImportError, ValueError):
-        return False
+# compactclass's compiled runtime: the extensions every compiled record module cimports
+RUNTIME_MODULES = tuple(f"compactclass.{name}"
+                        for name in ("_kinds", "_strings", "_times", "_records", "_arrays"))
+
+
+def runtime_installed() -> bool:
+    """Whether compactclass's compiled runtime is installed (compactclass installs without it
+    where it could not be compiled; records and arrays then use the pure-Python runtime).
+    Looked up without importing it."""
+    for name in RUNTIME_MODULES:
+        if name in sys.modules:
+            continue
+        try:
+            if importlib.util.find_spec(name) is None:
+                return False
+        except (ImportError, ValueError):
+            return False
+    return True
 
 
 def build_command(spec: RecordSpec) -> str:
@@ -252,7 +262,7 @@ def _load_compiled(spec: RecordSpec, base: Optional[RecordInfo]) -> tuple:
     if name is None:
         return None, _Fallback("declared in __main__ without a file (no compiled module name)",
                                by_design=True)
-    if not _runtime_installed():
+    if not runtime_installed():
         return None, _Fallback(f"compactclass's compiled runtime is not installed (no {_RUNTIME};"
                                f" reinstall compactclass where a C compiler is available)")
     if name not in sys.modules:

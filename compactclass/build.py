@@ -334,8 +334,7 @@ def _missing_runtime():
     """Why records cannot be compiled here, or None: compiled records cimport compactclass's
     compiled runtime, which is not installed when compactclass was installed without a
     working C compiler (a record module built without it could never be imported)."""
-    import compactclass
-    if compactclass.runtime_compiled:
+    if binding.runtime_installed():
         return None
     return ("compactclass's compiled runtime is not installed (it could not be compiled when "
             "compactclass was installed), so records cannot be compiled")

@@ -32,14 +32,7 @@ def _layout(target: str) -> str:
     module_name, _, qualname = target.partition(":")
     if not qualname:
         raise TargetError(f"{target!r}: expected module:Class")
-    if "" not in sys.path:
-        sys.path.insert(0, "")
-    try:
-        obj = importlib.import_module(module_name)
-    except (ImportError, SyntaxError) as exc:
-        if is_generated_file(getattr(exc, "filename", None)):  # a bug in compactclass
-            raise
-        raise TargetError(f"{target}: cannot import {module_name}: {exc}") from exc
+    obj = _import_target(target, module_name)
     for part in qualname.split("."):
         try:
             obj = getattr(obj, part)
@@ -61,14 +54,20 @@ def _import_for_status(target: str):
         module_name, root = decl.module, decl.root
     else:
         module_name, root = target, ""
+    with strict_suspended(), warnings.catch_warnings():
+        # (status says the same, per record)
+        warnings.simplefilter("ignore", StaleBuildWarning)
+        warnings.simplefilter("ignore", SubinterpreterWarning)
+        return _import_target(target, module_name, root)
+
+
+def _import_target(target: str, module_name: str, root: str = ""):
+    """Import module_name with root (default: the working folder) on sys.path; an import that
+    fails is a TargetError naming target, unless compactclass's own generated code is at fault."""
     if root not in sys.path:
         sys.path.insert(0, root)
     try:
-        with strict_suspended(), warnings.catch_warnings():
-            # (status says the same, per record)
-            warnings.simplefilter("ignore", StaleBuildWarning)
-            warnings.simplefilter("ignore", SubinterpreterWarning)
-            return importlib.import_module(module_name)
+        return importlib.import_module(module_name)
     except (ImportError, SyntaxError) as exc:
         if is_generated_file(getattr(exc, "filename", None)):  # a bug in compactclass
             raise

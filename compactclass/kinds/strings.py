@@ -235,7 +235,7 @@ class _SizedType:
     #: not a type of values: a bare ``Str`` is no field type (not an object field either)
     __compact_kind_maker__ = True
     _python_type: type
-    _make: staticmethod[[int], CharsKind] = staticmethod(str_kind)
+    _make: staticmethod[[int], CharsKind]      # (each family's kind maker)
 
     def __new__(cls, *args, **kwargs):
         if len(args) != 1 or kwargs:
